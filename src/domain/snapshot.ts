@@ -45,6 +45,8 @@ export interface VendorDaemon {
   host?: string | null; // rlm ISV host / flexlm master it runs on
   port?: number | null;
   message?: string | null; // "The desired vendor daemon is down. (-97,121)"
+  /** Denials the daemon counted since it started, when it prints them (rlm ISV "Denials:" total column). */
+  denials?: number | null;
 }
 
 export interface Pool {
@@ -122,6 +124,8 @@ export interface Feature {
   queued: QueuedRequest[];
   /** Denials counted by the server when printed (rlm). */
   denials?: number | null;
+  /** Free count as the source itself reported it (JSON sources); checked against issued - used. */
+  reportedFree?: number | null;
 }
 
 export interface Snapshot {

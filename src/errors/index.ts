@@ -1,0 +1,45 @@
+/**
+ * Errors the API shows to clients. Each carries a stable `extensions.code`; anything else that escapes a
+ * resolver is masked as INTERNAL_SERVER_ERROR by formatError (and logged with the request id).
+ */
+import { GraphQLError } from 'graphql';
+
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'SOURCE_UNAVAILABLE' | 'CONFLICT' | 'RATE_LIMITED';
+
+export const PUBLIC_CODES = new Set<string>([
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'SOURCE_UNAVAILABLE',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'QUERY_LIMIT_EXCEEDED',
+]);
+
+export class ApiError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extra } });
+  }
+}
+
+export const badInput = (field: string, rule: string) => new ApiError('BAD_USER_INPUT', `Invalid argument ${field}: ${rule}`, { field });
+export const notFound = (what: string) => new ApiError('NOT_FOUND', `${what} not found`);
+export const forbidden = (message = 'Your role does not allow this operation') => new ApiError('FORBIDDEN', message);
+export const unauthenticated = () =>
+  new ApiError('UNAUTHENTICATED', 'Authentication required: send "Authorization: Bearer <token>" with a valid, unexpired access token');
+
+/** The JSON body REST routes answer with on errors. */
+export interface RestErrorBody {
+  error: { code: string; message: string; requestId?: string };
+}
+
+export function restError(code: string, message: string, requestId?: string): RestErrorBody {
+  return { error: { code, message, ...(requestId ? { requestId } : {}) } };
+}

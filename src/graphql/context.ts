@@ -1,0 +1,35 @@
+/**
+ * The per-request context: who is asking (resolved once, here) and fresh DataLoaders. Loaders are never shared
+ * between requests: each request sees one consistent snapshot per server, and one request asking for a server
+ * ten times costs one lookup.
+ */
+import DataLoader from 'dataloader';
+import type { Principal } from '../domain/auth';
+import type { ServerState } from '../services/snapshot.service';
+import type { Services } from '../services/services';
+
+export interface Loaders {
+  /** Server id -> its current state (fetched through the SnapshotService: single-flight, max age). */
+  serverState: DataLoader<string, ServerState>;
+}
+
+export interface Context {
+  requestId: string;
+  principal: Principal | null;
+  services: Services;
+  loaders: Loaders;
+}
+
+export function createLoaders(services: Services): Loaders {
+  return {
+    serverState: new DataLoader<string, ServerState>(
+      // Results in key order; a failure for one key is returned as an Error for that key only.
+      (ids) => Promise.all(ids.map((id) => services.snapshots.get(id).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))))),
+      { cache: true },
+    ),
+  };
+}
+
+export function createContext(services: Services, requestId: string, principal: Principal | null): Context {
+  return { requestId, principal, services, loaders: createLoaders(services) };
+}

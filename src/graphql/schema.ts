@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type AuthChecker } from 'type-graphql';
+import type { Role } from '../domain/auth';
+import { forbidden, unauthenticated } from '../errors';
+import type { Context } from './context';
+import { FeatureResolver } from './feature/feature.resolver';
+import { ReportResolver } from './report/report.resolver';
+
+/**
+ * Root fields only carry @Authorized (never row fields). No roles listed = any authenticated principal.
+ * Failing the check throws our own errors so the codes are UNAUTHENTICATED / FORBIDDEN.
+ */
+export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
+  const p = context.principal;
+  if (!p) throw unauthenticated();
+  if (roles.length === 0 || roles.includes(p.role)) return true;
+  throw forbidden(`This operation needs the ${roles.join(' or ')} role; you are ${p.role}`);
+};
+
+export const RESOLVERS = [ReportResolver, FeatureResolver] as const;
+
+let built: Promise<GraphQLSchema> | null = null;
+
+/** The schema is built once per process: type-graphql metadata is global and immutable. */
+export function getSchema(): Promise<GraphQLSchema> {
+  if (!built) {
+    built = buildSchema({
+      resolvers: [...RESOLVERS] as unknown as [Function, ...Function[]],
+      authChecker,
+      authMode: 'error',
+      validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
+      emitSchemaFile: false,
+    });
+  }
+  return built;
+}

@@ -1,0 +1,112 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Issue } from '../common/issue.type';
+import { ServerStatusEnum, SourceTypeEnum } from '../common/enums';
+import { DateTimeScalar } from '../common/scalars';
+
+@ObjectType({ simpleResolvers: true, description: 'One member host of a license server (a triad has three).' })
+export class ServerHost {
+  @Field()
+  host!: string;
+
+  @Field(() => Int, { nullable: true })
+  port!: number | null;
+
+  @Field(() => ServerStatusEnum)
+  status!: ServerStatusEnum;
+
+  @Field()
+  master!: boolean;
+
+  @Field(() => String, { nullable: true })
+  version!: string | null;
+
+  @Field(() => String, { nullable: true })
+  message!: string | null;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class VendorDaemon {
+  @Field()
+  name!: string;
+
+  @Field(() => ServerStatusEnum)
+  status!: ServerStatusEnum;
+
+  @Field(() => String, { nullable: true })
+  version!: string | null;
+
+  @Field(() => String, { nullable: true })
+  message!: string | null;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class ParseWarning {
+  @Field()
+  code!: string;
+
+  @Field()
+  message!: string;
+
+  @Field(() => Int, { nullable: true })
+  line!: number | null;
+
+  @Field(() => String, { nullable: true })
+  text!: string | null;
+
+  @Field()
+  affectsCounts!: boolean;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'A configured license server and the state of its last read.' })
+export class LicenseServer {
+  @Field()
+  id!: string;
+
+  @Field()
+  label!: string;
+
+  @Field(() => SourceTypeEnum)
+  type!: SourceTypeEnum;
+
+  @Field(() => ServerStatusEnum)
+  status!: ServerStatusEnum;
+
+  @Field(() => String, { nullable: true, description: 'lmgrd / rlm version of the master.' })
+  version!: string | null;
+
+  @Field(() => [ServerHost])
+  hosts!: ServerHost[];
+
+  @Field(() => [VendorDaemon])
+  vendorDaemons!: VendorDaemon[];
+
+  @Field({ description: 'False when the server is down, stale, or any feature is invalid.' })
+  valid!: boolean;
+
+  @Field({ description: 'True when the last read failed and older data is shown.' })
+  stale!: boolean;
+
+  @Field(() => [Issue], { description: 'Server-level issues (DOWN, stale, unreadable lines).' })
+  issues!: Issue[];
+
+  @Field(() => String, { nullable: true, description: 'Why the last read failed, when it did.' })
+  error!: string | null;
+
+  @Field(() => DateTimeScalar, { description: 'When the data shown was read.' })
+  fetchedAt!: string;
+
+  @Field(() => DateTimeScalar, { description: 'When the last read was attempted.' })
+  checkedAt!: string;
+
+  @Field(() => Int)
+  featureCount!: number;
+
+  @Field(() => [ParseWarning], { description: 'Lines of the server output that could not be read (first 50).' })
+  warnings!: ParseWarning[];
+
+  @Field(() => String, { nullable: true })
+  timeZone!: string | null;
+
+  @Field(() => Int, { description: 'Snapshot version: changes whenever new data arrives.' })
+  snapshotVersion!: number;
+}

@@ -1,0 +1,195 @@
+/**
+ * SnapshotService: the one way to read a license server.
+ *
+ * - A snapshot no older than the server's max age is served from memory.
+ * - Concurrent callers for one server share a single in-flight fetch (single-flight), so a license server sees
+ *   the same load whether one or a thousand people watch.
+ * - Every fetch has a timeout; a fetch that fails or times out serves the last good snapshot marked stale with
+ *   a SOURCE_UNAVAILABLE issue, or, when there is none, a DOWN server carrying the error.
+ * - Each new snapshot gets a version number (used by response caches) and is validated once.
+ */
+import { EventEmitter } from 'events';
+import type { ServerConfig } from '../config/types';
+import type { Issue, Snapshot } from '../domain/snapshot';
+import { validate, type SnapshotVerdict } from '../domain/validate';
+import type { LicenseSource } from '../sources/source';
+
+export interface ServerState {
+  config: ServerConfig;
+  snapshot: Snapshot;
+  verdict: SnapshotVerdict;
+  /** True when the snapshot is older than the last attempt (the last fetch failed). */
+  stale: boolean;
+  /** Monotonic per server; changes whenever snapshot or stale changes. */
+  version: number;
+  /** When the last fetch attempt finished. */
+  checkedAt: string;
+  /** Why the last fetch failed, when it did. */
+  lastError: string | null;
+}
+
+export interface SnapshotServiceOptions {
+  now?: () => Date;
+  logger?: { warn(obj: object, msg?: string): void };
+}
+
+interface Entry {
+  source: LicenseSource;
+  config: ServerConfig;
+  state: ServerState | null;
+  lastGood: Snapshot | null;
+  inflight: Promise<ServerState> | null;
+  /** When the current state was produced (ms); age is measured from here. */
+  producedAt: number;
+}
+
+export class UnknownServerError extends Error {
+  constructor(readonly serverId: string) {
+    super(`Unknown license server "${serverId}"`);
+  }
+}
+
+export class SnapshotService extends EventEmitter {
+  private readonly entries = new Map<string, Entry>();
+  private readonly now: () => Date;
+  private version = 0;
+  private fetches = 0;
+
+  constructor(
+    sources: Array<{ config: ServerConfig; source: LicenseSource }>,
+    private readonly opts: SnapshotServiceOptions = {},
+  ) {
+    super();
+    this.setMaxListeners(0);
+    this.now = opts.now ?? (() => new Date());
+    for (const { config, source } of sources) {
+      this.entries.set(config.id, { source, config, state: null, lastGood: null, inflight: null, producedAt: 0 });
+    }
+  }
+
+  serverIds(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  configs(): ServerConfig[] {
+    return [...this.entries.values()].map((e) => e.config);
+  }
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  source(id: string): LicenseSource | undefined {
+    return this.entries.get(id)?.source;
+  }
+
+  /** Total source fetches started (all servers), for tests and metrics. */
+  fetchCount(): number {
+    return this.fetches;
+  }
+
+  /** The current state without fetching (null before the first fetch). */
+  peek(id: string): ServerState | null {
+    return this.entries.get(id)?.state ?? null;
+  }
+
+  /** A state no older than maxAgeMs (default: the server's configured max age). */
+  async get(id: string, maxAgeMs?: number): Promise<ServerState> {
+    const e = this.entries.get(id);
+    if (!e) throw new UnknownServerError(id);
+    const maxAge = maxAgeMs ?? e.config.maxAgeSeconds * 1000;
+    if (e.state && this.now().getTime() - e.producedAt < maxAge) return e.state;
+    return this.refresh(id);
+  }
+
+  /** Fetch now (joining an in-flight fetch if there is one). */
+  refresh(id: string): Promise<ServerState> {
+    const e = this.entries.get(id);
+    if (!e) return Promise.reject(new UnknownServerError(id));
+    if (e.inflight) return e.inflight;
+    const p = this.fetchOnce(e).finally(() => {
+      e.inflight = null;
+    });
+    e.inflight = p;
+    return p;
+  }
+
+  /**
+   * Accept a snapshot from outside (push mode / ingest): it becomes the current state as if polled.
+   */
+  accept(id: string, snapshot: Snapshot): ServerState {
+    const e = this.entries.get(id);
+    if (!e) throw new UnknownServerError(id);
+    return this.install(e, snapshot, false, null);
+  }
+
+  private async fetchOnce(e: Entry): Promise<ServerState> {
+    this.fetches++;
+    const timeoutMs = e.config.timeoutSeconds * 1000;
+    const ac = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        ac.abort();
+        reject(new Error(`timed out after ${e.config.timeoutSeconds} s`));
+      }, timeoutMs);
+      timer.unref?.();
+    });
+    try {
+      const snapshot = await Promise.race([e.source.fetch(ac.signal), timeout]);
+      return this.install(e, snapshot, false, null);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.opts.logger?.warn({ server: e.config.id, err: message }, 'license server fetch failed');
+      if (e.lastGood) return this.install(e, e.lastGood, true, message);
+      const at = this.now().toISOString();
+      const down: Snapshot = {
+        serverId: e.config.id,
+        sourceType: e.config.type,
+        fetchedAt: at,
+        status: 'DOWN',
+        version: null,
+        hosts: [],
+        vendorDaemons: [],
+        features: [],
+        warnings: [],
+        error: message,
+      };
+      return this.install(e, down, false, message);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private install(e: Entry, snapshot: Snapshot, stale: boolean, error: string | null): ServerState {
+    const previous = e.state;
+    // A server that answered is current truth; a DOWN answer is shown as DOWN but is not kept as "last good".
+    if (!stale && snapshot.status !== 'DOWN') e.lastGood = snapshot;
+    const verdict = validate(snapshot, { stale });
+    if (stale && error) {
+      const src = verdict.issues.find((i) => i.code === 'SOURCE_UNAVAILABLE');
+      if (src) src.message += ` (${error})`;
+    }
+    const state: ServerState = {
+      config: e.config,
+      snapshot,
+      verdict,
+      stale,
+      version: ++this.version,
+      checkedAt: this.now().toISOString(),
+      lastError: error,
+    };
+    e.state = state;
+    e.producedAt = this.now().getTime();
+    this.emit('state', state, previous);
+    return state;
+  }
+
+  async close(): Promise<void> {
+    for (const e of this.entries.values()) await e.source.close?.();
+  }
+}
+
+export function issueOf(code: string, message: string): Issue {
+  return { code, message, expected: null, actual: null };
+}
