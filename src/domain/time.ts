@@ -8,17 +8,33 @@ const DOW = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 
+// Building an Intl.DateTimeFormat costs ~80 µs: zone checks and the process zone are cached (a parser infers
+// thousands of start times per output).
+const validZones = new Map<string, boolean>();
+
 export function isValidTimeZone(tz: string): boolean {
+  const known = validZones.get(tz);
+  if (known !== undefined) return known;
+  let ok: boolean;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
+    ok = true;
   } catch {
-    return false;
+    ok = false;
   }
+  if (validZones.size > 1000) validZones.clear();
+  validZones.set(tz, ok);
+  return ok;
 }
 
+let processZone: { env: string | undefined; zone: string } | null = null;
+
 export function processTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const env = process.env.TZ;
+  if (!processZone || processZone.env !== env) {
+    processZone = { env, zone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' };
+  }
+  return processZone.zone;
 }
 
 function formatterFor(tz: string): Intl.DateTimeFormat {
@@ -46,24 +62,58 @@ export function wallClock(ms: number, tz: string): { year: number; month: number
   return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour') % 24, minute: get('minute'), second: get('second') };
 }
 
-/** Offset (ms) of a zone at an instant: local wall clock minus UTC. */
-export function zoneOffsetMs(ms: number, tz: string): number {
+const MAX_DATE_MS = 8.64e15;
+
+function exactZoneOffsetMs(ms: number, tz: string): number {
+  if (!(Math.abs(ms) <= MAX_DATE_MS)) return 0; // outside what Date can hold: no zone to speak of, and no throw
   const w = wallClock(ms, tz);
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
-/** The UTC instant (ms) of a wall-clock time in a zone (DST gaps resolve forward, overlaps to the earlier). */
+const DAY_MS = 86_400_000;
+/** Per zone, per UTC day: the offset when it is the same at both ends of the day, else null (a transition day). */
+const dayOffsets = new Map<string, Map<number, number | null>>();
+
+/** Offset (ms) of a zone at an instant: local wall clock minus UTC. */
+export function zoneOffsetMs(ms: number, tz: string): number {
+  if (!Number.isFinite(ms)) return exactZoneOffsetMs(ms, tz);
+  const day = Math.floor(ms / DAY_MS);
+  let days = dayOffsets.get(tz);
+  if (!days) {
+    days = new Map();
+    dayOffsets.set(tz, days);
+  }
+  let off = days.get(day);
+  if (off === undefined) {
+    const start = exactZoneOffsetMs(day * DAY_MS, tz);
+    const end = exactZoneOffsetMs((day + 1) * DAY_MS, tz);
+    off = start === end ? start : null;
+    if (days.size > 20_000) days.clear();
+    days.set(day, off);
+  }
+  return off !== null ? off : exactZoneOffsetMs(ms, tz);
+}
+
+/**
+ * The UTC instant (ms) of a wall-clock time in a zone (DST gaps resolve forward, overlaps to the earlier).
+ * The offsets a day before and a day after bracket any transition near the wall time: with no transition they
+ * agree; in an overlap both readings are valid and the earlier instant wins; in a gap neither is, and reading the
+ * wall time with the offset in force before the gap moves it forward by the gap's length.
+ */
 export function zonedTimeToUtc(year: number, month: number, day: number, hour: number, minute: number, second: number, tz: string): number {
   const guess = Date.UTC(year, month - 1, day, hour, minute, second);
-  let off = zoneOffsetMs(guess, tz);
-  let ms = guess - off;
-  const off2 = zoneOffsetMs(ms, tz);
-  if (off2 !== off) {
-    off = off2;
-    ms = guess - off;
-  }
-  return ms;
+  const before = zoneOffsetMs(guess - DAY_MS, tz);
+  const after = zoneOffsetMs(guess + DAY_MS, tz);
+  if (before === after) return guess - before;
+  const a = guess - before;
+  const b = guess - after;
+  const aValid = zoneOffsetMs(a, tz) === before;
+  const bValid = zoneOffsetMs(b, tz) === after;
+  if (aValid && bValid) return Math.min(a, b);
+  if (aValid) return a;
+  if (bValid) return b;
+  return a;
 }
 
 export interface WallTime {
@@ -100,6 +150,16 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
+let lastYear: { ms: number; zone: string; year: number } | null = null;
+
+/** The calendar year of an instant in a zone (the poll instant repeats for every checkout of an output). */
+function yearAt(ms: number, zone: string): number {
+  if (lastYear && lastYear.ms === ms && lastYear.zone === zone) return lastYear.year;
+  const year = wallClock(ms, zone).year;
+  lastYear = { ms, zone, year };
+  return year;
+}
+
 /**
  * Most recent instant not after `now` (tolerating a few minutes of clock skew between the license server
  * and us) whose wall clock in `tz` matches. When a weekday is printed, a year where it matches is preferred
@@ -112,12 +172,12 @@ export function inferInstant(raw: string, now: Date, tz?: string): Date | null {
   const nowMs = now.getTime();
   if (!Number.isFinite(nowMs)) return null;
   const skewMs = 5 * 60 * 1000;
-  const nowYear = wallClock(nowMs, zone).year;
+  const nowYear = yearAt(nowMs, zone);
   let fallback: number | null = null;
   for (let year = nowYear + 1; year >= nowYear - 7; year--) {
     if (w.day > daysInMonth(year, w.month)) continue;
     const ms = zonedTimeToUtc(year, w.month, w.day, w.hour, w.minute, w.second, zone);
-    if (ms > nowMs + skewMs) continue;
+    if (!(Math.abs(ms) <= MAX_DATE_MS) || ms > nowMs + skewMs) continue;
     if (w.dow === undefined) return new Date(ms);
     const dow = new Date(Date.UTC(year, w.month - 1, w.day)).getUTCDay();
     if (dow === w.dow) return new Date(ms);
@@ -135,7 +195,9 @@ export function inferStartedAt(raw: string, now: Date, tz?: string): string | nu
 /** Format an instant the way lmstat prints start times ("Mon 1/20 10:30") in a zone. */
 export function formatLmstatTime(instant: Date, tz?: string): string {
   const zone = tz && isValidTimeZone(tz) ? tz : processTimeZone();
-  const w = wallClock(instant.getTime(), zone);
+  const ms = instant instanceof Date ? instant.getTime() : NaN;
+  if (!Number.isFinite(ms)) return ''; // an invalid Date has no wall clock (Intl would throw)
+  const w = wallClock(ms, zone);
   const dow = new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay();
   const name = DOW[dow];
   return `${name[0].toUpperCase()}${name.slice(1)} ${w.month}/${w.day} ${w.hour}:${String(w.minute).padStart(2, '0')}`;
