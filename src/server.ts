@@ -21,6 +21,12 @@ import type { Services } from './services/services';
 import { SnapshotService } from './services/snapshot.service';
 import { createSource } from './sources/factory';
 import type { LicenseSource } from './sources/source';
+import { AuthService, type AuthServiceOptions } from './services/auth.service';
+import type { Store, StoreLogger } from './store';
+
+export function storeLogger(logger: Logger): StoreLogger {
+  return { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) };
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,17 +34,15 @@ declare module 'fastify' {
   }
 }
 
-/** Resolves the Authorization header to a principal (null = not authenticated). */
-export interface Authenticator {
-  authenticate(authorization: string | undefined): Promise<Principal | null>;
-}
-
 export interface BuildOptions {
   config: AppConfig;
   logger?: Logger;
   /** Sources by server id, overriding what the config would build (tests, embedding). */
   sources?: Record<string, LicenseSource>;
-  authenticator: Authenticator;
+  /** The opened store (PGlite or PostgreSQL); the caller owns it and closes it after the app. */
+  store: Store;
+  /** Auth options (token cache), mainly for tests. */
+  authOptions?: AuthServiceOptions;
   now?: () => Date;
 }
 
@@ -58,7 +62,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     config.servers.map((c) => ({ config: c, source: opts.sources?.[c.id] ?? createSource(c) })),
     { now: opts.now, logger },
   );
-  const services: Services = { config, logger, snapshots };
+  const auth = new AuthService(opts.store, { ...opts.authOptions, logger: storeLogger(logger) });
+  const services: Services = { config, logger, snapshots, store: opts.store, auth };
 
   const fastify: FastifyInstance = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
@@ -110,7 +115,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
 
   const authenticate = async (req: FastifyRequest): Promise<Principal | null> => {
     const h = req.headers.authorization;
-    return opts.authenticator.authenticate(typeof h === 'string' ? h : undefined);
+    return auth.authenticate(typeof h === 'string' ? h : undefined);
   };
 
   // REST routes: authenticate first, the same 401 for every kind of bad credential.
@@ -149,8 +154,9 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   fastify.get('/healthz', async () => ({ status: 'ok' }));
   fastify.get('/readyz', async (_req, reply) => {
     const servers = snapshots.serverIds().map((id) => ({ id, polled: snapshots.peek(id) !== null }));
-    const ready = servers.every((s) => s.polled);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'starting', servers });
+    const storeOk = await opts.store.ping(2000);
+    const ready = storeOk && servers.every((s) => s.polled);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', store: storeOk ? 'ok' : 'unreachable', servers });
   });
 
   let closed = false;
@@ -164,6 +170,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       await fastify.close();
       await apollo.stop().catch(() => undefined);
       await snapshots.close();
+      await auth.close();
     },
   };
 }

@@ -78,7 +78,7 @@ export function validateFeature(f: Feature, countAffectingWarnings = 0): Feature
     } else if (f.used < 0) {
       issues.push({ code: 'NEGATIVE_USED', message: `${f.name}: used is negative (${f.used})`, expected: '>= 0', actual: f.used });
     }
-    if (isCount(f.issued) && isCount(f.used)) {
+    if (isCount(f.issued) && isCount(f.used) && f.issued >= 0 && f.used >= 0) {
       free = f.issued - f.used;
       if (free < 0) {
         issues.push({

@@ -6,6 +6,7 @@ import { forbidden, unauthenticated } from '../errors';
 import type { Context } from './context';
 import { FeatureResolver } from './feature/feature.resolver';
 import { ReportResolver } from './report/report.resolver';
+import { UserResolver } from './user/user.resolver';
 
 /**
  * Root fields only carry @Authorized (never row fields). No roles listed = any authenticated principal.
@@ -18,7 +19,7 @@ export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
   throw forbidden(`This operation needs the ${roles.join(' or ')} role; you are ${p.role}`);
 };
 
-export const RESOLVERS = [ReportResolver, FeatureResolver] as const;
+export const RESOLVERS = [ReportResolver, FeatureResolver, UserResolver] as const;
 
 let built: Promise<GraphQLSchema> | null = null;
 

@@ -104,7 +104,7 @@ export function viewOf(state: ServerState): ServerView {
       checkedOut: fv.checkedOut,
       utilization: issued && used !== null && issued > 0 ? used / issued : null,
       expiry,
-      daysToExpiry: expiry && Number.isFinite(fetchedMs) ? Math.floor((Date.parse(expiry + 'T00:00:00Z') - fetchedMs) / DAY) : null,
+      daysToExpiry: expiry && Number.isFinite(fetchedMs) ? Math.round((Date.parse(expiry + 'T00:00:00Z') - Math.floor(fetchedMs / DAY) * DAY) / DAY) : null,
       fetchedAt: s.fetchedAt,
     };
     features[i] = feature;

@@ -1,0 +1,90 @@
+/**
+ * Running the server: open the store, build the app, listen, and shut down gracefully on SIGTERM/SIGINT.
+ * `licensegraph serve` (and `npm start`) call startServer().
+ */
+import * as fs from 'fs';
+import pino, { type Logger } from 'pino';
+import { loadConfig } from './config/load';
+import type { AppConfig } from './config/types';
+import { adminSocketPath, startAdminSocket } from './http/admin-socket';
+import { buildApp, storeLogger, type App } from './server';
+import { openStore, type Store } from './store';
+
+export interface RunningServer {
+  app: App;
+  store: Store;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: AppConfig = loadConfig(), logger: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+  if (!config.databaseUrl) fs.mkdirSync(config.dataDir, { recursive: true });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, purpose: 'server', logger: storeLogger(logger) });
+  let app: App;
+  try {
+    app = await buildApp({ config, logger, store });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const boot = await app.services.auth.bootstrapAdmin();
+  if (boot) {
+    process.stderr.write(
+      [
+        '',
+        'licensegraph: first start, created user "admin" (role ADMIN). Its access token, shown only this once:',
+        '',
+        `    ${boot.token}`,
+        '',
+        'Use it as "Authorization: Bearer <token>". Make more users and tokens with:',
+        '    npx licensegraph user create --username alice --role VIEWER',
+        '    npx licensegraph token generate --username alice',
+        '',
+      ].join('\n'),
+    );
+  }
+  const admin = config.databaseUrl ? null : await startAdminSocket(config.dataDir, app.services.auth).catch((e: Error) => {
+    logger.warn({ err: e.message, path: adminSocketPath(config.dataDir) }, 'admin socket unavailable: the CLI cannot manage users while the server runs');
+    return null;
+  });
+  const address = await app.fastify.listen({ port: config.port, host: config.host });
+  logger.info({ url: `${address}/graphql`, servers: config.servers.map((s) => `${s.id} (${s.type})`), store: store.kind }, 'licensegraph listening');
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    store,
+    url: address,
+    close() {
+      if (!closing) {
+        closing = (async () => {
+          await admin?.close();
+          await app.close();
+          await store.close();
+        })();
+      }
+      return closing;
+    },
+  };
+}
+
+/** Close on SIGTERM/SIGINT: finish in-flight requests, then the store. A second signal exits at once. */
+export function installSignalHandlers(server: RunningServer, logger: Logger): void {
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) {
+      logger.warn(`${sig} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(`${sig}: shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
