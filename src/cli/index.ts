@@ -3,11 +3,14 @@
  */
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
-import pino from 'pino';
 import { ConfigError, loadConfig } from '../config/load';
 import { ROLES, type AccessTokenInfo, type User } from '../domain/auth';
-import { installSignalHandlers, startServer } from '../main';
-import { adminOp, CliError } from './store-access';
+import { CliError } from './errors';
+import { registerParseCommand } from './parse.command';
+import type { AdminRequest } from '../http/admin-socket';
+
+// Heavy modules (Apollo, PGlite, Drizzle) load only in the commands that need them, so `--help` is quick.
+const adminOp = async (req: AdminRequest) => (await import('./store-access')).adminOp(req);
 
 const VERSION: string = require('../../package.json').version;
 
@@ -34,6 +37,8 @@ export function buildProgram(): Command {
     .description('Start the API server (GraphQL, REST, portal) with the configured license servers')
     .action(async () => {
       const config = loadConfig();
+      const { default: pino } = await import('pino');
+      const { installSignalHandlers, startServer } = await import('../main');
       const logger = pino({ level: config.logLevel });
       const server = await startServer(config, logger);
       installSignalHandlers(server, logger);
@@ -93,6 +98,8 @@ export function buildProgram(): Command {
       const info = (await adminOp({ op: 'token.revoke', args: { id } })) as AccessTokenInfo;
       process.stdout.write(`revoked token ${info.id} (${info.prefix}…) of ${info.username}\n`);
     });
+
+  registerParseCommand(program);
 
   return program;
 }

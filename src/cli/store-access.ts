@@ -8,14 +8,9 @@ import { adminSocketPath, callAdminSocket, errorOf, runAdminOp, type AdminReques
 import { AuthService } from '../services/auth.service';
 import { DataDirLockedError, openStore } from '../store';
 
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+import { CliError } from './errors';
+
+export { CliError };
 
 export async function adminOp(req: AdminRequest): Promise<unknown> {
   const config = loadConfig();

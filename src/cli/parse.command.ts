@@ -1,0 +1,194 @@
+/**
+ * `licensegraph parse [--format lmstat|lmstat-i|rlmstat|json] [--server-id ID] [--time-zone TZ] [--now ISO] [FILE|-]`
+ *
+ * Reads a captured license-server output (a file, or stdin for "-" or no FILE), parses it with the same pure
+ * parsers the server uses, and prints the seed's LicenseSummary JSON with licensegraph's extra fields (per feature:
+ * issues, uncounted, and per checkout display, version, handle, count, startedAt; at the top: issues, server
+ * {status, version, hosts, vendorDaemons}, warnings). `valid` and `issues` come from validate().
+ *
+ * Without --format the format is detected (and stderr says which and why). Exit 0 whenever the input could be read
+ * (a DOWN or invalid report is still a report); exit 2 with one line on stderr when it could not (missing file, a
+ * directory, empty stdin on a terminal, invalid --format/--now/--time-zone, JSON that is not a LicenseSummary).
+ *
+ * Parsers, validation and the mapper load only when the command runs (the CLI's other commands do not pay for them).
+ */
+import * as fs from 'fs';
+import type { Command } from 'commander';
+import type { Snapshot } from '../domain/snapshot';
+import { CliError } from './errors';
+
+export const INPUT_FORMATS = ['lmstat', 'lmstat-i', 'rlmstat', 'json'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+export interface ParseCommandOptions {
+  format?: string;
+  serverId?: string;
+  timeZone?: string;
+  now?: string;
+}
+
+export interface ParseIo {
+  readStdin(): Promise<string>;
+  stdinIsTTY: boolean;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** Guess the format of a captured output, with the reason. Pure. */
+export function detectFormat(text: string): { format: InputFormat; why: string } {
+  const head = text.slice(0, 256 * 1024);
+  const first = /\S/.exec(head)?.[0];
+  if (first === '{' || first === '[') return { format: 'json', why: 'the input starts with a JSON object' };
+  if (/^\s*Feature\s+Version\s+#licenses\b/m.test(head)) return { format: 'lmstat-i', why: 'an lmstat -i "Feature Version #licenses" table header' };
+  if (/^\s*(?:rlmutil v|rlm status on |-+ ISV servers -+|\S+ license pool status on |\S+ license usage status on |Error connecting to "[^"]*" server)/m.test(head)) {
+    return { format: 'rlmstat', why: 'rlmstat lines (rlm status / ISV servers / license pool status)' };
+  }
+  if (/^\s*(?:Users of |License server status:|Flexible License Manager status|Vendor daemon status|lmutil - Copyright|\S+: license server (?:UP|DOWN))/m.test(head)) {
+    return { format: 'lmstat', why: 'lmstat -a lines (License server status / Users of ...)' };
+  }
+  return { format: 'lmstat', why: 'nothing recognisable; reading it as lmstat -a' };
+}
+
+async function readInput(file: string | undefined, io: ParseIo): Promise<{ text: string; name: string }> {
+  if (file === undefined || file === '-') {
+    if (file === undefined && io.stdinIsTTY) throw new CliError('no input: give a FILE, or "-" and pipe the output into stdin', 2);
+    return { text: await io.readStdin(), name: 'stdin' };
+  }
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new CliError(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message}`, 2);
+  }
+  if (st.isDirectory()) throw new CliError(`cannot read ${file}: it is a directory`, 2);
+  try {
+    return { text: fs.readFileSync(file, 'utf8'), name: file };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new CliError(`cannot read ${file}: ${err.code === 'EACCES' ? 'permission denied' : err.message}`, 2);
+  }
+}
+
+/** Run the command; returns the exit code (0), or throws CliError (exit 2) when the input cannot be read. */
+export async function runParse(file: string | undefined, opts: ParseCommandOptions, io: ParseIo): Promise<number> {
+  // options first: a bad option should not wait for stdin
+  if (opts.format !== undefined && !INPUT_FORMATS.includes(opts.format as InputFormat)) {
+    throw new CliError(`--format must be one of ${INPUT_FORMATS.join(', ')} (got "${opts.format}")`, 2);
+  }
+  let now = new Date();
+  if (opts.now !== undefined) {
+    const ms = /^\d{4}-\d{2}-\d{2}/.test(opts.now) ? Date.parse(opts.now) : NaN;
+    if (!Number.isFinite(ms)) throw new CliError(`--now must be an ISO date-time such as 2026-01-20T12:00:00Z (got "${opts.now}")`, 2);
+    now = new Date(ms);
+  }
+  const { isValidTimeZone } = await import('../domain/time');
+  if (opts.timeZone !== undefined && !isValidTimeZone(opts.timeZone)) throw new CliError(`--time-zone must be an IANA time zone such as Europe/Berlin (got "${opts.timeZone}")`, 2);
+  const serverId = opts.serverId ?? 'cli';
+  if (!serverId.trim()) throw new CliError('--server-id must not be empty', 2);
+
+  const { text, name } = await readInput(file, io);
+  let format = opts.format as InputFormat | undefined;
+  if (!format) {
+    const d = detectFormat(text);
+    format = d.format;
+    io.stderr(`licensegraph parse: reading ${name} as ${format} (${d.why}); use --format to choose\n`);
+  }
+  const popts = { serverId, now, timeZone: opts.timeZone };
+  let snapshot: Snapshot;
+  switch (format) {
+    case 'lmstat': {
+      const { parseLmstat } = await import('../sources/flexlm/parse');
+      snapshot = parseLmstat(text, popts);
+      snapshot.sourceType = 'flexlm-file';
+      break;
+    }
+    case 'lmstat-i': {
+      const { parseLmstatI } = await import('../sources/flexlm/parse-i');
+      snapshot = lmstatIToSnapshot(parseLmstatI(text, popts), serverId, now);
+      break;
+    }
+    case 'rlmstat': {
+      const { parseRlmstat } = await import('../sources/rlm/parse');
+      snapshot = parseRlmstat(text, { ...popts, sourceType: 'rlm-file' });
+      break;
+    }
+    case 'json': {
+      const { tryMapLicenseSummary } = await import('../sources/json/map');
+      let value: unknown;
+      try {
+        value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+      } catch (e) {
+        throw new CliError(`${name} is not valid JSON: ${(e as Error).message}`, 2);
+      }
+      const r = tryMapLicenseSummary(value, { ...popts, sourceType: 'json' });
+      if (!r.ok) throw new CliError(`${name} is not a LicenseSummary: ${r.message}`, 2);
+      snapshot = r.snapshot;
+      break;
+    }
+  }
+  const { validate } = await import('../domain/validate');
+  const { snapshotToLicenseSummary } = await import('../sources/json/map');
+  io.stdout(JSON.stringify(snapshotToLicenseSummary(snapshot, validate(snapshot)), null, 2) + '\n');
+  return 0;
+}
+
+/**
+ * lmstat -i lists the license file, not usage: one feature per name with issued = the sum of its rows (null and
+ * uncounted when a row is uncounted), used unknown (null), one pool per row with its expiry. The server's state is
+ * unknown, and the snapshot says so.
+ */
+function lmstatIToSnapshot(r: import('../sources/flexlm/parse-i').LmstatIResult, serverId: string, now: Date): Snapshot {
+  const features = new Map<string, Snapshot['features'][number]>();
+  for (const row of r.features) {
+    let f = features.get(row.name);
+    if (!f) {
+      f = { name: row.name, vendor: row.vendor, issued: 0, used: null, uncounted: false, error: null, pools: [], checkouts: [], reservations: [], queued: [] };
+      features.set(row.name, f);
+    }
+    f.pools.push({ name: row.name, version: row.version, vendor: row.vendor, type: row.uncounted ? 'uncounted' : 'unknown', issued: row.issued, expiry: row.expiry, expiryRaw: row.expiryRaw, permanent: row.permanent });
+    if (row.uncounted) f.uncounted = true;
+    f.issued = f.uncounted || row.issued === null || f.issued === null ? null : f.issued + row.issued;
+  }
+  return {
+    serverId,
+    sourceType: 'flexlm-file',
+    fetchedAt: now.toISOString(),
+    status: 'UNKNOWN',
+    version: null,
+    hosts: [],
+    vendorDaemons: [],
+    features: [...features.values()],
+    warnings: r.warnings,
+    error: 'lmstat -i lists the licenses in the license file, not their use: run lmstat -a for usage',
+  };
+}
+
+function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer | string) => chunks.push(typeof c === 'string' ? Buffer.from(c) : c));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', reject);
+  });
+}
+
+export function registerParseCommand(program: Command): void {
+  program
+    .command('parse')
+    .description('Parse a captured lmstat / lmstat -i / rlmstat output or LicenseSummary JSON and print the report as JSON')
+    .argument('[file]', 'the captured output; "-" or nothing reads stdin')
+    .option('--format <format>', `one of ${INPUT_FORMATS.join(', ')} (default: detected)`)
+    .option('--server-id <id>', 'server id to report under', 'cli')
+    .option('--time-zone <tz>', "IANA zone the server prints start times in (default: this machine's)")
+    .option('--now <iso>', 'the instant the output was captured; start times are inferred before it (default: now)')
+    .action(async (file: string | undefined, opts: ParseCommandOptions) => {
+      const code = await runParse(file, opts, {
+        readStdin: () => readAll(process.stdin),
+        stdinIsTTY: process.stdin.isTTY === true,
+        stdout: (t) => process.stdout.write(t),
+        stderr: (t) => process.stderr.write(t),
+      });
+      if (code !== 0) process.exitCode = code;
+    });
+}

@@ -1,0 +1,4 @@
+export * from './users';
+export * from './tokens';
+export * from './counters';
+export * from './replicas';
