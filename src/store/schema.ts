@@ -23,6 +23,7 @@ import {
   bigint,
   boolean,
   check,
+  doublePrecision,
   index,
   pgTable,
   primaryKey,
@@ -92,7 +93,35 @@ export const replicas = pgTable(
   (t) => [index('replicas_last_seen_at_idx').on(t.lastSeenAt)],
 );
 
+/**
+ * Alert rules for the licenseAlerts subscription. Rules from the config file are not stored here (they are
+ * re-read at start); rules made through the API are, so every replica and every restart sees them.
+ */
+export const alertRules = pgTable(
+  'alert_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** FREE_BELOW | FREE_PERCENT_BELOW | EXPIRES_WITHIN_DAYS | SERVER_DOWN | DAEMON_DOWN | QUEUE_NONEMPTY */
+    kind: text('kind').notNull(),
+    /** Feature name or glob; null = every feature. */
+    feature: text('feature'),
+    /** Server id; null = every server. */
+    serverId: text('server_id'),
+    /** N licenses, P percent or D days, depending on kind; null for kinds without a threshold. */
+    threshold: doublePrecision('threshold'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check(
+      'alert_rules_kind_check',
+      sql`${t.kind} in ('FREE_BELOW', 'FREE_PERCENT_BELOW', 'EXPIRES_WITHIN_DAYS', 'SERVER_DOWN', 'DAEMON_DOWN', 'QUEUE_NONEMPTY')`,
+    ),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
+export type AlertRuleRow = typeof alertRules.$inferSelect;
 export type AccessTokenRow = typeof accessTokens.$inferSelect;
 export type RequestCounterRow = typeof requestCounters.$inferSelect;
 export type ReplicaRow = typeof replicas.$inferSelect;

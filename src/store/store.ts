@@ -15,6 +15,7 @@ import type { Database } from './db';
 import { acquireDataDirLock, type DataDirLock, type LockPurpose } from './lock';
 import { CounterRepository } from './repositories/counters';
 import { ReplicaRepository } from './repositories/replicas';
+import { AlertRuleRepository } from './repositories/alert-rules';
 import { TokenRepository } from './repositories/tokens';
 import { UserRepository } from './repositories/users';
 import * as schema from './schema';
@@ -53,6 +54,7 @@ export interface Store {
   tokens: TokenRepository;
   counters: CounterRepository;
   replicas: ReplicaRepository;
+  alertRules: AlertRuleRepository;
   /** "PostgreSQL 15.4" or "PGlite 0.5.16 (PostgreSQL 18.6)". */
   dbVersion(): Promise<string>;
   /** True when a trivial query succeeds within timeoutMs (default 5 s). Never throws. */
@@ -213,6 +215,7 @@ function buildStore(parts: {
     tokens: new TokenRepository(db),
     counters: new CounterRepository(db),
     replicas: new ReplicaRepository(db),
+    alertRules: new AlertRuleRepository(db),
     async dbVersion() {
       const rows = await raw('SELECT version() AS v');
       return parts.version(String(rows[0]?.v ?? ''));
