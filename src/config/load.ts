@@ -23,6 +23,17 @@ export class ConfigError extends Error {
 
 const TYPES: SourceType[] = ['flexlm', 'rlm', 'flexlm-file', 'rlm-file', 'json', 'simulator', 'ingest'];
 const SERVER_KEYS = new Set(['id', 'label', 'type', 'address', 'binary', 'path', 'url', 'token', 'seed', 'timeZone', 'pollIntervalSeconds', 'timeoutSeconds', 'maxAgeSeconds', 'maxOutputBytes']);
+/** Keys only some types take (the rest are common to all). */
+const TYPE_KEYS: Record<SourceType, string[]> = {
+  flexlm: ['address', 'binary'],
+  rlm: ['address', 'binary'],
+  'flexlm-file': ['path'],
+  'rlm-file': ['path'],
+  json: ['url', 'token'],
+  simulator: ['seed'],
+  ingest: ['token'],
+};
+const TYPE_SPECIFIC = new Set(Object.values(TYPE_KEYS).flat());
 
 export const DEFAULT_SIMULATOR: ServerConfig = {
   id: 'simulator',
@@ -69,6 +80,12 @@ export function parseServers(doc: unknown, baseDir: string): ServerConfig[] {
     seen.add(id);
     const type = str(r.type, `${at}.type`) as SourceType;
     if (!TYPES.includes(type)) throw new ConfigError(`${at}.type`, `must be one of ${TYPES.join(', ')}`);
+    for (const k of Object.keys(r)) {
+      if (TYPE_SPECIFIC.has(k) && !TYPE_KEYS[type].includes(k)) {
+        const takes = TYPE_KEYS[type].length ? `type ${type} takes ${TYPE_KEYS[type].join(', ')}` : `type ${type} takes none of the type-specific keys`;
+        throw new ConfigError(`${at}.${k}`, `not used by type ${type} (${takes})`);
+      }
+    }
     const s: ServerConfig = {
       id,
       label: r.label === undefined ? id : str(r.label, `${at}.label`),
@@ -84,13 +101,25 @@ export function parseServers(doc: unknown, baseDir: string): ServerConfig[] {
     }
     if (type === 'flexlm' || type === 'rlm') {
       s.address = str(r.address, `${at}.address`);
-      if (!/^[^\s;&|`$<>]+$/.test(s.address)) throw new ConfigError(`${at}.address`, 'must look like port@host (no spaces or shell characters)');
-      if (r.binary !== undefined) s.binary = str(r.binary, `${at}.binary`);
+      if (!/^[^\s;&|`$<>]+$/.test(s.address) || s.address.startsWith('-')) {
+        throw new ConfigError(`${at}.address`, 'must look like port@host (no spaces, shell characters or leading "-")');
+      }
+      if (r.binary !== undefined) {
+        const binary = str(r.binary, `${at}.binary`);
+        // a bare name is looked up on PATH at each run; a path is taken relative to the config file
+        s.binary = binary.includes('/') || binary.includes(path.sep) ? path.resolve(baseDir, binary) : binary;
+      }
     }
     if (type === 'flexlm-file' || type === 'rlm-file') s.path = path.resolve(baseDir, str(r.path, `${at}.path`));
     if (type === 'json') {
       s.url = str(r.url, `${at}.url`);
-      if (!/^https?:\/\//.test(s.url)) throw new ConfigError(`${at}.url`, 'must be an http(s) URL');
+      let u: URL | null = null;
+      try {
+        u = new URL(s.url);
+      } catch {
+        u = null;
+      }
+      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) throw new ConfigError(`${at}.url`, 'must be an absolute http(s) URL with a host');
       if (r.token !== undefined) s.token = str(r.token, `${at}.token`);
     }
     if (type === 'simulator') s.seed = r.seed === undefined ? 20240120 : num(r.seed, `${at}.seed`, 0, 2 ** 32 - 1);
