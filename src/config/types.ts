@@ -1,3 +1,4 @@
+import type { AlertRuleConfig } from '../services/alerts.service';
 import type { SourceType } from '../domain/snapshot';
 
 export interface ServerConfig {
@@ -34,5 +35,76 @@ export interface AppConfig {
   servers: ServerConfig[];
   logLevel: string;
   introspection: boolean;
+  /** Bytes of GraphQL responses the live-report response cache may hold (LICENSEGRAPH_RESPONSE_CACHE_MB, default 64). */
+  responseCacheBytes?: number;
   graphiql: boolean;
+  /** GraphQL query limits (see DEFAULT_GRAPHQL_LIMITS); unset keys take the defaults. */
+  graphqlLimits?: Partial<GraphQLLimitsConfig>;
+  /** HTTP limits, timeouts and shutdown (see DEFAULT_HTTP_LIMITS); unset keys take the defaults. */
+  httpLimits?: Partial<HttpLimitsConfig>;
+  /** Alert rules from the config file's `alerts:` list (rules made through the API live in the store). */
+  alerts?: AlertRuleConfig[];
+  /**
+   * GET /metrics: a static bearer token Prometheus may scrape with (LICENSEGRAPH_METRICS_TOKEN), accepted besides
+   * any valid access token. Unset: an access token is needed.
+   */
+  metricsToken?: string;
+  /** GET /metrics without any token (LICENSEGRAPH_METRICS_PUBLIC=true), for scrapers on a trusted network. */
+  metricsPublic?: boolean;
 }
+
+/** Limits on GraphQL documents (env LICENSEGRAPH_MAX_*; see src/graphql/limits.ts). */
+export interface GraphQLLimitsConfig {
+  /** Characters of the document, checked before it is parsed (LICENSEGRAPH_MAX_QUERY_CHARS). */
+  maxCharacters: number;
+  /** Lexical tokens of the document, checked before it is parsed (LICENSEGRAPH_MAX_TOKENS). */
+  maxTokens: number;
+  /** Field nesting depth (LICENSEGRAPH_MAX_DEPTH). */
+  maxDepth: number;
+  /** Aliased fields (LICENSEGRAPH_MAX_ALIASES). */
+  maxAliases: number;
+  /** Directives (LICENSEGRAPH_MAX_DIRECTIVES). */
+  maxDirectives: number;
+  /** graphql-armor's structural cost (LICENSEGRAPH_MAX_COST). */
+  maxCost: number;
+  /** List-aware cost: lists cost their expected size times their selection (LICENSEGRAPH_MAX_COMPLEXITY). */
+  maxComplexity: number;
+}
+
+export const DEFAULT_GRAPHQL_LIMITS: GraphQLLimitsConfig = {
+  maxCharacters: 20_000,
+  maxTokens: 1000,
+  maxDepth: 6,
+  maxAliases: 15,
+  maxDirectives: 50,
+  maxCost: 5000,
+  maxComplexity: 50_000,
+};
+
+/** HTTP-side limits (env LICENSEGRAPH_*; see src/http/limits.ts). */
+export interface HttpLimitsConfig {
+  /** Largest request body (LICENSEGRAPH_BODY_LIMIT_BYTES); 413 past it. */
+  bodyLimitBytes: number;
+  /** Requests per window per bearer token (else per IP); 0 turns the rate limit off (LICENSEGRAPH_RATE_LIMIT_MAX). */
+  rateLimitMax: number;
+  /** The rate limit's window (LICENSEGRAPH_RATE_LIMIT_WINDOW_SECONDS). */
+  rateLimitWindowSeconds: number;
+  /** Idle socket timeout (LICENSEGRAPH_CONNECTION_TIMEOUT_SECONDS). */
+  connectionTimeoutSeconds: number;
+  /** Time to receive a whole request, headers and body (LICENSEGRAPH_REQUEST_TIMEOUT_SECONDS); 408 past it. */
+  requestTimeoutSeconds: number;
+  /** Idle keep-alive connections are closed after this (LICENSEGRAPH_KEEP_ALIVE_TIMEOUT_SECONDS). */
+  keepAliveTimeoutSeconds: number;
+  /** On SIGTERM, in-flight work gets this long before the process exits anyway (LICENSEGRAPH_SHUTDOWN_TIMEOUT_SECONDS). */
+  shutdownTimeoutSeconds: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimitsConfig = {
+  bodyLimitBytes: 1024 * 1024,
+  rateLimitMax: 600,
+  rateLimitWindowSeconds: 60,
+  connectionTimeoutSeconds: 120,
+  requestTimeoutSeconds: 30,
+  keepAliveTimeoutSeconds: 72,
+  shutdownTimeoutSeconds: 30,
+};

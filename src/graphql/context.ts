@@ -18,6 +18,11 @@ export interface Context {
   principal: Principal | null;
   services: Services;
   loaders: Loaders;
+  /**
+   * Per-request state shared with the HTTP layer. An object, because Apollo shallow-clones the context value:
+   * the server sets `ok` when the operation finished without errors (the response cache stores only those).
+   */
+  outcome: { ok: boolean };
 }
 
 export function createLoaders(services: Services): Loaders {
@@ -31,5 +36,5 @@ export function createLoaders(services: Services): Loaders {
 }
 
 export function createContext(services: Services, requestId: string, principal: Principal | null): Context {
-  return { requestId, principal, services, loaders: createLoaders(services) };
+  return { requestId, principal, services, loaders: createLoaders(services), outcome: { ok: false } };
 }

@@ -93,6 +93,14 @@ export class SnapshotService extends EventEmitter {
     return this.entries.get(id)?.state ?? null;
   }
 
+  /** The current snapshot version when it is younger than the server's max age, else null (no fetch). */
+  freshVersion(id: string): number | null {
+    const e = this.entries.get(id);
+    if (!e || !e.state) return null;
+    if (this.now().getTime() - e.producedAt >= e.config.maxAgeSeconds * 1000) return null;
+    return e.state.version;
+  }
+
   /** A state no older than maxAgeMs (default: the server's configured max age). */
   async get(id: string, maxAgeMs?: number): Promise<ServerState> {
     const e = this.entries.get(id);

@@ -2,16 +2,33 @@ import { Args, FieldResolver, Resolver, Root } from 'type-graphql';
 import { nameMatcher } from '../../domain/glob';
 import { badInput } from '../../errors';
 import { Checkout } from '../checkout/checkout.type';
-import { CheckoutsArgs } from './feature.args';
+import { validateSync } from 'class-validator';
+import { ArgumentValidationError } from 'type-graphql';
+import { CheckoutFilter, CheckoutsArgs } from './feature.args';
 import { Feature } from './feature.type';
+
+const validated = new WeakSet<object>();
+
+/** class-validator on the filter object; the same object (one per request) is validated once. */
+function validateFilterOnce(filter: CheckoutFilter): void {
+  if (validated.has(filter)) return;
+  const instance = filter instanceof CheckoutFilter ? filter : Object.assign(new CheckoutFilter(), filter);
+  const errors = validateSync(instance, { forbidUnknownValues: false, validationError: { target: false, value: false } });
+  if (errors.length) throw new ArgumentValidationError(errors.map((e) => Object.assign(e, { property: `filter.${e.property}` })));
+  validated.add(filter);
+}
 
 @Resolver(() => Feature)
 export class FeatureResolver {
-  /** Synchronous: filters the checkouts already in memory. */
+  /**
+   * Synchronous: filters the checkouts already in memory. Runs once per feature row (thousands per report), so
+   * type-graphql's per-call validation is off and the filter, when one is given, is validated here instead.
+   */
   @FieldResolver(() => [Checkout], { description: 'Active checkouts, optionally filtered.' })
-  checkouts(@Root() feature: Feature, @Args() { filter }: CheckoutsArgs): Checkout[] {
+  checkouts(@Root() feature: Feature, @Args({ validate: false }) { filter }: CheckoutsArgs): Checkout[] {
     const all = feature.allCheckouts;
     if (!filter) return all;
+    validateFilterOnce(filter);
     const { usernames, hostnames, startedAfter, startedBefore } = filter;
     if (startedAfter && startedBefore && startedAfter.getTime() >= startedBefore.getTime()) {
       throw badInput('filter.startedBefore', 'must be later than filter.startedAfter');
