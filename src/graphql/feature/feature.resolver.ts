@@ -6,6 +6,7 @@ import { validateSync } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
 import { CheckoutFilter, CheckoutsArgs } from './feature.args';
 import { Feature } from './feature.type';
+import { EXPECTED_SIZE, listCost } from '../limits';
 
 const validated = new WeakSet<object>();
 
@@ -24,7 +25,7 @@ export class FeatureResolver {
    * Synchronous: filters the checkouts already in memory. Runs once per feature row (thousands per report), so
    * type-graphql's per-call validation is off and the filter, when one is given, is validated here instead.
    */
-  @FieldResolver(() => [Checkout], { description: 'Active checkouts, optionally filtered.' })
+  @FieldResolver(() => [Checkout], { description: 'Active checkouts, optionally filtered.', complexity: listCost(EXPECTED_SIZE.checkouts) })
   checkouts(@Root() feature: Feature, @Args({ validate: false }) { filter }: CheckoutsArgs): Checkout[] {
     const all = feature.allCheckouts;
     if (!filter) return all;
