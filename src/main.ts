@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from './config/load';
-import type { AppConfig } from './config/types';
+import { DEFAULT_HTTP_LIMITS, type AppConfig } from './config/types';
 import { adminSocketPath, startAdminSocket } from './http/admin-socket';
 import { buildApp, storeLogger, type App } from './server';
 import { openStore, type Store } from './store';
@@ -22,7 +22,7 @@ export async function startServer(config: AppConfig = loadConfig(), logger: Logg
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, purpose: 'server', logger: storeLogger(logger) });
   let app: App;
   try {
-    app = await buildApp({ config, logger, store });
+    app = await buildApp({ config, logger, store, poller: { start: true } });
   } catch (e) {
     await store.close();
     throw e;
@@ -43,7 +43,7 @@ export async function startServer(config: AppConfig = loadConfig(), logger: Logg
       ].join('\n'),
     );
   }
-  const admin = config.databaseUrl ? null : await startAdminSocket(config.dataDir, app.services.auth).catch((e: Error) => {
+  const admin = config.databaseUrl ? null : await startAdminSocket(config.dataDir, app.services.auth, app.services.deploymentReports).catch((e: Error) => {
     logger.warn({ err: e.message, path: adminSocketPath(config.dataDir) }, 'admin socket unavailable: the CLI cannot manage users while the server runs');
     return null;
   });
@@ -67,8 +67,13 @@ export async function startServer(config: AppConfig = loadConfig(), logger: Logg
   };
 }
 
-/** Close on SIGTERM/SIGINT: finish in-flight requests, then the store. A second signal exits at once. */
+/**
+ * Close on SIGTERM/SIGINT: stop listening, finish in-flight requests, close subscriptions, let the poll in
+ * progress commit, then close the store, and exit 0. A second signal, or the shutdown outlasting
+ * LICENSEGRAPH_SHUTDOWN_TIMEOUT_SECONDS (default 30), exits 1 at once.
+ */
 export function installSignalHandlers(server: RunningServer, logger: Logger): void {
+  const graceMs = (server.app.services.config.httpLimits?.shutdownTimeoutSeconds ?? DEFAULT_HTTP_LIMITS.shutdownTimeoutSeconds) * 1000;
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) {
@@ -77,6 +82,10 @@ export function installSignalHandlers(server: RunningServer, logger: Logger): vo
     }
     stopping = true;
     logger.info(`${sig}: shutting down`);
+    setTimeout(() => {
+      logger.error(`shutdown took longer than ${graceMs / 1000} s: exiting now`);
+      process.exit(1);
+    }, graceMs).unref();
     server.close().then(
       () => process.exit(0),
       (err) => {

@@ -15,10 +15,28 @@ import type { Principal } from './domain/auth';
 import { restError } from './errors';
 import { createContext, type Context } from './graphql/context';
 import { formatError, isExpected } from './graphql/format-error';
+import { apolloLimits, resolveGraphQLLimits } from './graphql/limits';
 import { getSchema } from './graphql/schema';
+import { JitGateway } from './graphql/jit-gateway';
+import { ResponseCache } from './http/response-cache';
+import { fastifyLimitOptions, registerHttpLimits, resolveHttpLimits } from './http/limits';
 import { registerReportRoutes } from './http/report.routes';
+import { registerDeploymentReportRoutes } from './http/deployment-report.routes';
+import { DeploymentReportService } from './services/deployment-report.service';
+import { monthlyUsageProvider } from './services/monthly-usage';
+import { registerPortal } from './http/portal';
+import { AppMetrics, registerMetricsRoute } from './http/metrics';
+import { attachGraphqlWs } from './http/ws';
+import { createLiveServices } from './services/events';
 import type { Services } from './services/services';
 import { SnapshotService } from './services/snapshot.service';
+import { HistoryService } from './services/history.service';
+import { Poller, type PollerOptions } from './services/poller';
+import { UsageService } from './services/usage.service';
+import { registerUsageRoutes } from './http/usage.routes';
+import { registerIngestRoutes } from './http/ingest.routes';
+import { IngestSource } from './sources/ingest';
+import { RequestCounter } from './services/request-counter';
 import { createSource } from './sources/factory';
 import type { LicenseSource } from './sources/source';
 import { AuthService, type AuthServiceOptions } from './services/auth.service';
@@ -31,6 +49,11 @@ export function storeLogger(logger: Logger): StoreLogger {
 declare module 'fastify' {
   interface FastifyRequest {
     lgContext?: Context;
+    /** Resolved once per GraphQL HTTP request (preHandler), reused by the context function. */
+    principal?: Principal | null;
+    /** Set when the response may be stored in the response cache under this key. */
+    responseCacheKey?: string;
+    responseCacheVersions?: string;
   }
 }
 
@@ -44,12 +67,18 @@ export interface BuildOptions {
   /** Auth options (token cache), mainly for tests. */
   authOptions?: AuthServiceOptions;
   now?: () => Date;
+  /**
+   * The history poller. Not started unless `start` (startServer starts it); tests drive polls with
+   * services.poller.pollOnce(). sampleEvery: a sample every Nth poll even when nothing changed (default 10).
+   */
+  poller?: PollerOptions & { sampleEvery?: number };
 }
 
 export interface App {
   fastify: FastifyInstance;
   apollo: ApolloServer<Context>;
   services: Services;
+  responseCache: ResponseCache;
   close(): Promise<void>;
 }
 
@@ -58,17 +87,29 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export async function buildApp(opts: BuildOptions): Promise<App> {
   const { config } = opts;
   const logger = opts.logger ?? pino({ level: config.logLevel });
+  // Per-app Prometheus registry (src/http/metrics.ts); sources are wrapped only to time their fetches.
+  const metrics = new AppMetrics();
   const snapshots = new SnapshotService(
-    config.servers.map((c) => ({ config: c, source: opts.sources?.[c.id] ?? createSource(c) })),
+    config.servers.map((c) => ({ config: c, source: metrics.instrumentSource(c.id, opts.sources?.[c.id] ?? (c.type === 'ingest' ? new IngestSource(c) : createSource(c))) })),
     { now: opts.now, logger },
   );
   const auth = new AuthService(opts.store, { ...opts.authOptions, logger: storeLogger(logger) });
-  const services: Services = { config, logger, snapshots, store: opts.store, auth };
+  // Live events for subscriptions: snapshot diffs and alerts on an event bus (NOTIFY fan-out on PostgreSQL).
+  const live = createLiveServices({ config, store: opts.store, snapshots, logger });
+  // Usage history: the poller records polls, the ingest path records pushes; usage queries read it back.
+  const history = new HistoryService(opts.store, snapshots, { sampleEvery: opts.poller?.sampleEvery, now: opts.now, logger });
+  const usage = new UsageService(opts.store, opts.now);
+  const poller = new Poller(snapshots, history, opts.store, opts.poller, logger);
+  const services: Services = { config, logger, snapshots, store: opts.store, auth, events: live.events, alerts: live.alerts, history, usage, poller };
+  await live.events.start();
 
+  // Query and HTTP limits (src/graphql/limits.ts, src/http/limits.ts): body size, timeouts, rate limit, document limits.
+  const httpLimits = resolveHttpLimits(config.httpLimits);
+  const graphqlLimits = resolveGraphQLLimits(config.graphqlLimits);
   const fastify: FastifyInstance = Fastify({
     loggerInstance: logger as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    ...fastifyLimitOptions(httpLimits),
     genReqId: (req) => {
       const h = req.headers['x-request-id'];
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
@@ -77,6 +118,18 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   fastify.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // Requests served per month (the deployment report's counters): counted in memory, flushed in batches.
+  const requests = new RequestCounter(opts.store, { onError: (err) => logger.warn({ err }, 'could not flush request counters') });
+  services.requests = requests;
+  services.deploymentReports = new DeploymentReportService(services, monthlyUsageProvider(services));
+  requests.start();
+  fastify.addHook('onResponse', async (req) => {
+    const url = req.url;
+    if (url.startsWith('/graphql') || url.startsWith('/api/') || url.startsWith('/license/')) requests.count();
+  });
+  metrics.registerHttpHooks(fastify);
+  // Before any route is declared: the rate limit attaches to the routes declared after it.
+  await registerHttpLimits(fastify, { http: httpLimits, graphql: graphqlLimits, logger });
 
   const requestIdPlugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
@@ -87,6 +140,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
           }
         },
         async willSendResponse({ response, contextValue }) {
+          if (response.body.kind === 'single' && !response.body.singleResult.errors) contextValue.outcome.ok = true;
           if (response.body.kind === 'single' && response.body.singleResult.errors) {
             for (const e of response.body.singleResult.errors) {
               (e as { extensions?: Record<string, unknown> }).extensions = { ...(e.extensions ?? {}), requestId: contextValue.requestId };
@@ -97,18 +151,28 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     },
   };
 
+  const schema = await getSchema();
+  const limits = apolloLimits<Context>(graphqlLimits, { introspection: config.introspection });
   const apollo = new ApolloServer<Context>({
-    schema: await getSchema(),
+    // Compiled execution (graphql-jit) behind Apollo's gateway interface; Apollo still validates and runs plugins.
+    gateway: new JitGateway(schema),
     formatError,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
+    // src/main.ts owns SIGTERM/SIGINT (graceful shutdown); Apollo's own handler would re-raise the signal
+    stopOnTerminationSignals: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    validationOptions: limits.validationOptions,
     plugins: [
+      ...limits.plugins,
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
       fastifyApolloDrainPlugin(fastify),
       requestIdPlugin,
+      metrics.apolloPlugin(),
     ],
   });
   await apollo.start();
@@ -133,20 +197,62 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   fastify.register(async (scope) => {
     scope.addHook('preHandler', restAuth);
     registerReportRoutes(scope, apollo);
+    registerDeploymentReportRoutes(scope);
+    registerUsageRoutes(scope);
+    registerIngestRoutes(scope, services);
   });
 
-  fastify.route({
+  // Portal: dashboard at /, GraphiQL at /graphiql and GET /graphql from a browser (local files only).
+  registerPortal(fastify, { graphiql: config.graphiql });
+
+  const responseCache = new ResponseCache(schema, snapshots, { maxBytes: config.responseCacheBytes });
+
+  fastify.route<{ Reply: string }>({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
+    // Authenticate once, then answer repeated live-report queries on unchanged snapshots from the response cache.
+    preHandler: async (req, reply) => {
+      if (req.method === 'OPTIONS') return;
+      const principal = await authenticate(req);
+      req.principal = principal;
+      if (!principal || req.method !== 'POST' || !String(req.headers['content-type'] ?? '').startsWith('application/json')) return;
+      const body = req.body as { query?: unknown; operationName?: unknown; variables?: unknown } | null;
+      if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.query !== 'string') return;
+      if (!responseCache.cacheable(body.query)) return;
+      const versions = responseCache.freshVersions();
+      if (!versions) return;
+      const key = responseCache.key(principal.role, body.query, body.operationName, body.variables, versions);
+      const hit = responseCache.get(key);
+      if (hit !== undefined) {
+        return reply.code(200).header('content-type', 'application/json; charset=utf-8').header('x-cache', 'HIT').send(hit);
+      }
+      req.responseCacheKey = key;
+      req.responseCacheVersions = versions;
+    },
+    onSend: async (req, reply, payload) => {
+      if (req.responseCacheKey && reply.statusCode === 200 && typeof payload === 'string' && req.lgContext?.outcome.ok) {
+        // Store only if no new snapshot arrived while this request executed.
+        if (responseCache.freshVersions() === req.responseCacheVersions) responseCache.set(req.responseCacheKey, payload);
+      }
+      return payload;
+    },
     handler: fastifyApolloHandler(apollo, {
       context: async (req) => {
-        const principal = await authenticate(req);
+        let principal: Principal | null;
+        try {
+          principal = req.principal !== undefined ? req.principal : await authenticate(req);
+        } catch (err) {
+          logger.error({ err, requestId: req.id }, 'authentication failed unexpectedly');
+          throw new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: req.id, http: { status: 500 } } });
+        }
         if (!principal) {
           throw new GraphQLError('Authentication required: send "Authorization: Bearer <token>" with a valid, unexpired access token', {
             extensions: { code: 'UNAUTHENTICATED', requestId: req.id, http: { status: 401, headers: new Map([['www-authenticate', 'Bearer realm="licensegraph"']]) } },
           });
         }
-        return createContext(services, req.id, principal);
+        const ctx = createContext(services, req.id, principal);
+        req.lgContext = ctx;
+        return ctx;
       },
     }),
   });
@@ -159,17 +265,38 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', store: storeOk ? 'ok' : 'unreachable', servers });
   });
 
+  // Prometheus metrics (flexlm_exporter-compatible license gauges + our own); token unless LICENSEGRAPH_METRICS_PUBLIC.
+  registerMetricsRoute(fastify, metrics, { config, auth });
+  // Subscriptions: graphql-ws on the same server and path (/graphql); closed before the HTTP server drains.
+  const ws = attachGraphqlWs(fastify, { services, schema, maxQueryChars: graphqlLimits.maxCharacters, onOperation: (o) => metrics.observeWsOperation(o) });
+  fastify.addHook('preClose', async () => ws.close());
+  metrics.bind({ snapshots, events: live.events, wsConnections: ws.connections });
+
+  if (opts.poller?.start) {
+    poller.start();
+    // The poller reads each server every interval on the replica that owns it: no live polling for subscribers, and
+    // only the owner publishes a polled server's changes (other replicas' subscribers receive them through NOTIFY).
+    live.events.setExternalPoller(true);
+    live.events.setPublisher((id) => poller.owns(id) || !poller.pollable().some((c) => c.id === id));
+  }
+
   let closed = false;
   return {
     fastify,
     apollo,
     services,
+    responseCache,
     async close() {
       if (closed) return;
       closed = true;
-      await fastify.close();
+      // Stop listening and finish in-flight requests (new ones on kept-alive connections get 503; subscriptions
+      // close in the 'preClose' hook), while the poller stops: stop() awaits the poll in progress, so its
+      // transaction commits before the store closes.
+      await Promise.all([fastify.close(), poller.stop()]);
       await apollo.stop().catch(() => undefined);
+      await live.events.close();
       await snapshots.close();
+      await requests.close();
       await auth.close();
     },
   };

@@ -7,6 +7,8 @@ import { ConfigError, loadConfig } from '../config/load';
 import { ROLES, type AccessTokenInfo, type User } from '../domain/auth';
 import { CliError } from './errors';
 import { registerParseCommand } from './parse.command';
+import { registerReportCommand } from './report-show.command';
+import { registerReportExportCommands } from './report-export.command';
 import type { AdminRequest } from '../http/admin-socket';
 
 // Heavy modules (Apollo, PGlite, Drizzle) load only in the commands that need them, so `--help` is quick.
@@ -100,6 +102,8 @@ export function buildProgram(): Command {
     });
 
   registerParseCommand(program);
+  registerReportCommand(program);
+  registerReportExportCommands(program);
 
   return program;
 }

@@ -1,6 +1,8 @@
 /**
  * Configuration: environment variables (PORT, HOST, DATABASE_URL, LICENSEGRAPH_DATA_DIR, LICENSEGRAPH_CONFIG,
- * LOG_LEVEL, LICENSEGRAPH_INTROSPECTION, LICENSEGRAPH_GRAPHIQL) and an optional YAML file listing license servers.
+ * LOG_LEVEL, LICENSEGRAPH_INTROSPECTION, LICENSEGRAPH_GRAPHIQL, the LICENSEGRAPH_* limits of loadLimits(),
+ * LICENSEGRAPH_METRICS_TOKEN, LICENSEGRAPH_METRICS_PUBLIC) and an optional YAML file listing license servers (and,
+ * optionally, `alerts:` rules for the licenseAlerts subscription).
  * Without a file the built-in simulator is the one server. Invalid configuration fails start-up with a message
  * naming the key.
  */
@@ -9,7 +11,8 @@ import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { isValidTimeZone } from '../domain/time';
 import type { SourceType } from '../domain/snapshot';
-import type { AppConfig, ServerConfig } from './types';
+import { DEFAULT_GRAPHQL_LIMITS, DEFAULT_HTTP_LIMITS, type AppConfig, type GraphQLLimitsConfig, type HttpLimitsConfig, type ServerConfig } from './types';
+import { checkAlertRule, type AlertRuleConfig } from '../services/alerts.service';
 
 export class ConfigError extends Error {
   constructor(
@@ -63,10 +66,45 @@ function bool(v: string | undefined, key: string, dflt: boolean): boolean {
   throw new ConfigError(key, 'must be true or false');
 }
 
+/** A whole number from an environment variable, within [min, max]; the default when unset or empty. */
+function envInt(env: NodeJS.ProcessEnv, key: string, dflt: number, min: number, max: number): number {
+  const v = env[key];
+  if (v === undefined || v.trim() === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(key, `must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** Query limits (GraphQL) and HTTP limits from LICENSEGRAPH_* variables; see DEFAULT_GRAPHQL_LIMITS / DEFAULT_HTTP_LIMITS. */
+export function loadLimits(env: NodeJS.ProcessEnv = process.env): { graphqlLimits: GraphQLLimitsConfig; httpLimits: HttpLimitsConfig } {
+  const g = DEFAULT_GRAPHQL_LIMITS;
+  const h = DEFAULT_HTTP_LIMITS;
+  return {
+    graphqlLimits: {
+      maxCharacters: envInt(env, 'LICENSEGRAPH_MAX_QUERY_CHARS', g.maxCharacters, 100, 10_000_000),
+      maxTokens: envInt(env, 'LICENSEGRAPH_MAX_TOKENS', g.maxTokens, 50, 1_000_000),
+      maxDepth: envInt(env, 'LICENSEGRAPH_MAX_DEPTH', g.maxDepth, 2, 100),
+      maxAliases: envInt(env, 'LICENSEGRAPH_MAX_ALIASES', g.maxAliases, 0, 10_000),
+      maxDirectives: envInt(env, 'LICENSEGRAPH_MAX_DIRECTIVES', g.maxDirectives, 0, 10_000),
+      maxCost: envInt(env, 'LICENSEGRAPH_MAX_COST', g.maxCost, 10, 100_000_000),
+      maxComplexity: envInt(env, 'LICENSEGRAPH_MAX_COMPLEXITY', g.maxComplexity, 10, 1_000_000_000),
+    },
+    httpLimits: {
+      bodyLimitBytes: envInt(env, 'LICENSEGRAPH_BODY_LIMIT_BYTES', h.bodyLimitBytes, 1024, 1024 * 1024 * 1024),
+      rateLimitMax: envInt(env, 'LICENSEGRAPH_RATE_LIMIT_MAX', h.rateLimitMax, 0, 100_000_000),
+      rateLimitWindowSeconds: envInt(env, 'LICENSEGRAPH_RATE_LIMIT_WINDOW_SECONDS', h.rateLimitWindowSeconds, 1, 86_400),
+      connectionTimeoutSeconds: envInt(env, 'LICENSEGRAPH_CONNECTION_TIMEOUT_SECONDS', h.connectionTimeoutSeconds, 0, 86_400),
+      requestTimeoutSeconds: envInt(env, 'LICENSEGRAPH_REQUEST_TIMEOUT_SECONDS', h.requestTimeoutSeconds, 0, 86_400),
+      keepAliveTimeoutSeconds: envInt(env, 'LICENSEGRAPH_KEEP_ALIVE_TIMEOUT_SECONDS', h.keepAliveTimeoutSeconds, 1, 86_400),
+      shutdownTimeoutSeconds: envInt(env, 'LICENSEGRAPH_SHUTDOWN_TIMEOUT_SECONDS', h.shutdownTimeoutSeconds, 1, 3600),
+    },
+  };
+}
+
 export function parseServers(doc: unknown, baseDir: string): ServerConfig[] {
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('servers', 'the file must be a YAML mapping with a "servers" list');
   const d = doc as Record<string, unknown>;
-  for (const k of Object.keys(d)) if (k !== 'servers') throw new ConfigError(k, 'unknown top-level key (expected "servers")');
+  for (const k of Object.keys(d)) if (k !== 'servers' && k !== 'alerts') throw new ConfigError(k, 'unknown top-level key (expected "servers" or "alerts")');
   if (!Array.isArray(d.servers) || d.servers.length === 0) throw new ConfigError('servers', 'must be a non-empty list');
   const seen = new Set<string>();
   return d.servers.map((raw, i) => {
@@ -131,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = env.PORT === undefined || env.PORT === '' ? 4000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', 'must be an integer from 0 to 65535');
   let servers: ServerConfig[] = [{ ...DEFAULT_SIMULATOR }];
+  let alerts: AlertRuleConfig[] = [];
   const configFile = env.LICENSEGRAPH_CONFIG || undefined;
   if (configFile) {
     let text: string;
@@ -146,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       throw new ConfigError('LICENSEGRAPH_CONFIG', `${configFile} is not valid YAML: ${(e as Error).message}`);
     }
     servers = parseServers(doc, path.dirname(path.resolve(configFile)));
+    alerts = parseAlerts(doc, servers);
   }
   return {
     port,
@@ -157,5 +197,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: env.LOG_LEVEL || 'info',
     introspection: bool(env.LICENSEGRAPH_INTROSPECTION, 'LICENSEGRAPH_INTROSPECTION', true),
     graphiql: bool(env.LICENSEGRAPH_GRAPHIQL, 'LICENSEGRAPH_GRAPHIQL', true),
+    ...loadLimits(env),
+    alerts,
+    metricsToken: env.LICENSEGRAPH_METRICS_TOKEN ? metricsToken(env.LICENSEGRAPH_METRICS_TOKEN) : undefined,
+    metricsPublic: bool(env.LICENSEGRAPH_METRICS_PUBLIC, 'LICENSEGRAPH_METRICS_PUBLIC', false),
   };
+}
+
+function metricsToken(v: string): string {
+  if (v.length < 16 || !/^[\x21-\x7e]+$/.test(v)) throw new ConfigError('LICENSEGRAPH_METRICS_TOKEN', 'must be at least 16 printable characters without spaces');
+  return v;
+}
+
+const ALERT_KEYS = new Set(['kind', 'feature', 'server', 'threshold']);
+
+/** The optional `alerts:` list: [{ kind, feature?, server?, threshold? }] (see src/services/alerts.service.ts). */
+export function parseAlerts(doc: unknown, servers: ServerConfig[]): AlertRuleConfig[] {
+  const d = (doc ?? {}) as Record<string, unknown>;
+  if (d.alerts === undefined || d.alerts === null) return [];
+  if (!Array.isArray(d.alerts)) throw new ConfigError('alerts', 'must be a list of rules ({ kind, feature, server, threshold })');
+  const ids = servers.map((s) => s.id);
+  return d.alerts.map((raw, i) => {
+    const at = `alerts[${i}]`;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(at, 'must be a mapping');
+    const r = raw as Record<string, unknown>;
+    for (const k of Object.keys(r)) if (!ALERT_KEYS.has(k)) throw new ConfigError(`${at}.${k}`, 'unknown key (expected kind, feature, server, threshold)');
+    const rule: AlertRuleConfig = {
+      kind: str(r.kind, `${at}.kind`) as AlertRuleConfig['kind'],
+      feature: r.feature === undefined || r.feature === null ? null : str(r.feature, `${at}.feature`),
+      server: r.server === undefined || r.server === null ? null : str(r.server, `${at}.server`),
+      threshold: r.threshold === undefined || r.threshold === null ? null : (r.threshold as number),
+    };
+    const bad = checkAlertRule(rule, ids);
+    if (bad) throw new ConfigError(`${at}.${bad[0]}`, bad[1]);
+    return rule;
+  });
 }

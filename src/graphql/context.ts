@@ -7,10 +7,16 @@ import DataLoader from 'dataloader';
 import type { Principal } from '../domain/auth';
 import type { ServerState } from '../services/snapshot.service';
 import type { Services } from '../services/services';
+import type { HistoryPoint, UtilizationHistogramData } from '../services/usage.service';
+import { featureHistoryLoader, utilizationHistogramLoader, type ChartKey, type HistoryKey } from './usage/usage.loaders';
 
 export interface Loaders {
   /** Server id -> its current state (fetched through the SnapshotService: single-flight, max age). */
   serverState: DataLoader<string, ServerState>;
+  /** Feature.history: every feature of a request with the same arguments in one SQL query. */
+  featureHistory: DataLoader<HistoryKey, HistoryPoint[], string>;
+  /** Feature.utilizationHistogram, batched the same way. */
+  utilizationHistogram: DataLoader<ChartKey, UtilizationHistogramData, string>;
 }
 
 export interface Context {
@@ -32,6 +38,8 @@ export function createLoaders(services: Services): Loaders {
       (ids) => Promise.all(ids.map((id) => services.snapshots.get(id).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))))),
       { cache: true },
     ),
+    featureHistory: featureHistoryLoader(services),
+    utilizationHistogram: utilizationHistogramLoader(services),
   };
 }
 

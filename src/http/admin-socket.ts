@@ -8,6 +8,7 @@ import * as net from 'net';
 import * as path from 'path';
 import type { Role } from '../domain/auth';
 import type { AuthService } from '../services/auth.service';
+import type { DeploymentReportService } from '../services/deployment-report.service';
 import { StoreError } from '../store/errors';
 
 export const ADMIN_SOCKET_NAME = 'admin.sock';
@@ -17,14 +18,14 @@ export function adminSocketPath(dataDir: string): string {
 }
 
 export interface AdminRequest {
-  op: 'user.create' | 'user.list' | 'token.generate' | 'token.list' | 'token.revoke';
+  op: 'user.create' | 'user.list' | 'token.generate' | 'token.list' | 'token.revoke' | 'report.export';
   args: Record<string, unknown>;
 }
 
 export type AdminResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; field?: string } };
 
 /** The admin operations, shared by the socket and the CLI's direct-store mode. */
-export async function runAdminOp(auth: AuthService, req: AdminRequest): Promise<unknown> {
+export async function runAdminOp(auth: AuthService, req: AdminRequest, reports?: DeploymentReportService): Promise<unknown> {
   const a = req.args ?? {};
   const admin = { userId: 'cli', username: 'cli', role: 'ADMIN' as const, tokenId: 'cli' };
   switch (req.op) {
@@ -49,6 +50,11 @@ export async function runAdminOp(auth: AuthService, req: AdminRequest): Promise<
       if (!info) throw new StoreError404(`No access token with id "${String(a.id)}"`);
       return info;
     }
+    case 'report.export': {
+      if (!reports) throw new Error('the deployment report is not available here');
+      const when = (v: unknown) => (typeof v === 'string' && v ? new Date(v) : undefined);
+      return reports.generate({ from: when(a.from), to: when(a.to) });
+    }
     default:
       throw new Error(`unknown admin operation ${String((req as { op: unknown }).op)}`);
   }
@@ -64,7 +70,7 @@ export function errorOf(err: unknown): { code: string; message: string; field?: 
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
-export async function startAdminSocket(dataDir: string, auth: AuthService): Promise<{ path: string; close(): Promise<void> }> {
+export async function startAdminSocket(dataDir: string, auth: AuthService, reports?: DeploymentReportService): Promise<{ path: string; close(): Promise<void> }> {
   const sockPath = adminSocketPath(dataDir);
   try {
     fs.unlinkSync(sockPath); // a leftover from a killed server; the data-dir lock already proved we are the holder
@@ -88,7 +94,7 @@ export async function startAdminSocket(dataDir: string, auth: AuthService): Prom
           conn.write(JSON.stringify({ ok: false, error: { code: 'BAD_REQUEST', message: 'not JSON' } }) + '\n');
           continue;
         }
-        runAdminOp(auth, req).then(
+        runAdminOp(auth, req, reports).then(
           (result) => conn.write(JSON.stringify({ ok: true, result } satisfies AdminResponse) + '\n'),
           (err) => conn.write(JSON.stringify({ ok: false, error: errorOf(err) } satisfies AdminResponse) + '\n'),
         );

@@ -25,10 +25,12 @@ import {
   check,
   doublePrecision,
   index,
+  integer,
   pgTable,
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { Role } from '../domain/auth';
@@ -120,8 +122,162 @@ export const alertRules = pgTable(
   ],
 );
 
+/*
+ * Usage history (issue 5). Written by HistoryRepository (src/store/repositories/history.ts) in one transaction per
+ * poll; read by UsageRepository (src/store/repositories/usage.ts). All day columns are UTC midnights.
+ */
+
+/**
+ * Checkout sessions: one row per checkout, opened when a poll first sees it, closed when an UP poll no longer does.
+ * Identity (unique): server, feature, user, host, display, handle, start key (the reported start instant, or the
+ * raw start text when it could not be read). Re-inserting a known checkout is an ON CONFLICT update, so a poll
+ * replayed after a crash duplicates nothing. ended_at = midpoint(last_seen, gone_at); both bounds are kept.
+ */
+export const checkoutSessions = pgTable(
+  'checkout_sessions',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    serverId: text('server_id').notNull(),
+    feature: text('feature').notNull(),
+    /** '' when unknown (kept non-null so the rollup keys stay simple). */
+    version: text('version').notNull().default(''),
+    username: text('username').notNull(),
+    hostname: text('hostname').notNull(),
+    display: text('display').notNull().default(''),
+    handle: text('handle').notNull().default(''),
+    startKey: text('start_key').notNull(),
+    /** The reported start (never after first_seen); first_seen when the server's start time could not be read. */
+    startedAt: timestamptz('started_at').notNull(),
+    /** Licenses held by the checkout. */
+    count: integer('count').notNull(),
+    firstSeen: timestamptz('first_seen').notNull(),
+    /** The last poll that saw it (updated by every poll while open). */
+    lastSeen: timestamptz('last_seen').notNull(),
+    /** The first poll that did not see it (null while open). */
+    goneAt: timestamptz('gone_at'),
+    /** midpoint(last_seen, gone_at); null while open. */
+    endedAt: timestamptz('ended_at'),
+  },
+  (t) => [
+    uniqueIndex('checkout_sessions_identity_uq').on(t.serverId, t.feature, t.username, t.hostname, t.display, t.handle, t.startKey),
+    index('checkout_sessions_open_idx').on(t.serverId).where(sql`${t.endedAt} is null`),
+    index('checkout_sessions_started_at_idx').on(t.startedAt),
+    check('checkout_sessions_count_check', sql`${t.count} > 0`),
+    check('checkout_sessions_closed_check', sql`(${t.endedAt} is null) = (${t.goneAt} is null)`),
+  ],
+);
+
+/**
+ * The UTC days a closed session was active at the start of (every day after its first): lets a query find the
+ * sessions crossing a day boundary without scanning from the beginning of time.
+ */
+export const checkoutSessionDays = pgTable(
+  'checkout_session_days',
+  {
+    day: timestamptz('day').notNull(),
+    sessionId: bigint('session_id', { mode: 'number' })
+      .notNull()
+      .references(() => checkoutSessions.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ name: 'checkout_session_days_pk', columns: [t.day, t.sessionId] })],
+);
+
+/**
+ * Daily rollup of closed sessions per UTC day, server, feature, version and user, maintained in the transaction
+ * that closes a session. sessions_started: sessions that began that day; sessions_carried: sessions that began
+ * earlier and were still open at 00:00 UTC; license_seconds: count x seconds within the day.
+ */
+export const usageDaily = pgTable(
+  'usage_daily',
+  {
+    day: timestamptz('day').notNull(),
+    serverId: text('server_id').notNull(),
+    feature: text('feature').notNull(),
+    version: text('version').notNull(),
+    username: text('username').notNull(),
+    sessionsStarted: integer('sessions_started').notNull(),
+    sessionsCarried: integer('sessions_carried').notNull(),
+    licenseSeconds: doublePrecision('license_seconds').notNull(),
+    firstAt: timestamptz('first_at').notNull(),
+    lastAt: timestamptz('last_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'usage_daily_pk', columns: [t.day, t.serverId, t.feature, t.version, t.username] })],
+);
+
+/**
+ * Samples per server and feature: what the server reported, written when a value changed or every Nth poll. A
+ * sample holds until the next one of its series (the latest until the server's last UP poll). All-null values: the
+ * feature was no longer reported.
+ */
+export const usageSamples = pgTable(
+  'usage_samples',
+  {
+    serverId: text('server_id').notNull(),
+    feature: text('feature').notNull(),
+    at: timestamptz('at').notNull(),
+    issued: integer('issued'),
+    used: integer('used'),
+    reserved: integer('reserved'),
+    queued: integer('queued'),
+  },
+  (t) => [primaryKey({ name: 'usage_samples_pk', columns: [t.serverId, t.feature, t.at] }), index('usage_samples_at_idx').on(t.at)],
+);
+
+/** The latest sample of each series (for change detection and the still-open last segment). */
+export const usageSeries = pgTable(
+  'usage_series',
+  {
+    serverId: text('server_id').notNull(),
+    feature: text('feature').notNull(),
+    lastAt: timestamptz('last_at').notNull(),
+    issued: integer('issued'),
+    used: integer('used'),
+    reserved: integer('reserved'),
+    queued: integer('queued'),
+  },
+  (t) => [primaryKey({ name: 'usage_series_pk', columns: [t.serverId, t.feature] })],
+);
+
+/**
+ * Daily rollup of closed sample segments per UTC day, server and feature (maintained when the next sample closes a
+ * segment): peak used, integral of used over time, seconds with a known value, highest issued.
+ */
+export const usageSamplesDaily = pgTable(
+  'usage_samples_daily',
+  {
+    day: timestamptz('day').notNull(),
+    serverId: text('server_id').notNull(),
+    feature: text('feature').notNull(),
+    peakUsed: integer('peak_used'),
+    usedSeconds: doublePrecision('used_seconds').notNull(),
+    knownSeconds: doublePrecision('known_seconds').notNull(),
+    maxIssued: integer('max_issued'),
+  },
+  (t) => [primaryKey({ name: 'usage_samples_daily_pk', columns: [t.day, t.serverId, t.feature] })],
+);
+
+/** Per server: how far history has been written. A poll at or before last_up_at is a replay and is skipped. */
+export const pollCursors = pgTable('poll_cursors', {
+  serverId: text('server_id').primaryKey(),
+  /** UP polls recorded (drives "a sample every Nth poll"). */
+  pollSeq: bigint('poll_seq', { mode: 'number' }).notNull().default(0),
+  lastPollAt: timestamptz('last_poll_at').notNull(),
+  lastUpAt: timestamptz('last_up_at'),
+  /** UP, DOWN, UNKNOWN or STALE. */
+  lastStatus: text('last_status').notNull(),
+});
+
+/** Installation-wide settings and secrets (e.g. the key that hashes hostnames in the deployment report). */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: timestamptz('created_at').notNull().defaultNow(),
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type AlertRuleRow = typeof alertRules.$inferSelect;
 export type AccessTokenRow = typeof accessTokens.$inferSelect;
 export type RequestCounterRow = typeof requestCounters.$inferSelect;
 export type ReplicaRow = typeof replicas.$inferSelect;
+export type CheckoutSessionRow = typeof checkoutSessions.$inferSelect;
+export type UsageSampleRow = typeof usageSamples.$inferSelect;

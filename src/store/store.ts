@@ -16,6 +16,9 @@ import { acquireDataDirLock, type DataDirLock, type LockPurpose } from './lock';
 import { CounterRepository } from './repositories/counters';
 import { ReplicaRepository } from './repositories/replicas';
 import { AlertRuleRepository } from './repositories/alert-rules';
+import { SettingsRepository } from './repositories/settings';
+import { HistoryRepository } from './repositories/history';
+import { UsageRepository } from './repositories/usage';
 import { TokenRepository } from './repositories/tokens';
 import { UserRepository } from './repositories/users';
 import * as schema from './schema';
@@ -55,6 +58,11 @@ export interface Store {
   counters: CounterRepository;
   replicas: ReplicaRepository;
   alertRules: AlertRuleRepository;
+  settings: SettingsRepository;
+  /** Usage history, write side (one transaction per poll). */
+  history: HistoryRepository;
+  /** Usage history, read side (usage, per-feature history, utilization histograms). */
+  usage: UsageRepository;
   /** "PostgreSQL 15.4" or "PGlite 0.5.16 (PostgreSQL 18.6)". */
   dbVersion(): Promise<string>;
   /** True when a trivial query succeeds within timeoutMs (default 5 s). Never throws. */
@@ -216,6 +224,9 @@ function buildStore(parts: {
     counters: new CounterRepository(db),
     replicas: new ReplicaRepository(db),
     alertRules: new AlertRuleRepository(db),
+    settings: new SettingsRepository(db),
+    history: new HistoryRepository(db),
+    usage: new UsageRepository(db),
     async dbVersion() {
       const rows = await raw('SELECT version() AS v');
       return parts.version(String(rows[0]?.v ?? ''));

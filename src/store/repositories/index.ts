@@ -3,3 +3,6 @@ export * from './tokens';
 export * from './counters';
 export * from './replicas';
 export * from './alert-rules';
+export * from './settings';
+export * from './history';
+export * from './usage';

@@ -1,0 +1,40 @@
+/**
+ * The deployment report's usage section: per calendar month (UTC) and (server, feature): sessions, license-hours,
+ * peak in use, distinct users and issued at the month's end, from the recorded history.
+ */
+import type { MonthlyFeatureUsage, MonthlyUsageProvider, ReportPeriod } from './deployment-report.service';
+import type { Services } from './services';
+
+export function monthlyUsageProvider(services: Services): MonthlyUsageProvider {
+  return async (p: ReportPeriod): Promise<MonthlyFeatureUsage[]> => {
+    const { usage } = services.store;
+    const rows = await usage.usage({ groupBy: ['SERVER', 'FEATURE', 'TIME'], bucket: 'MONTH', timeZone: 'UTC', from: p.from, to: p.to });
+    const keys = new Map<string, { serverId: string; feature: string }>();
+    for (const r of rows) if (r.server && r.feature) keys.set(`${r.server}\0${r.feature}`, { serverId: r.server, feature: r.feature });
+    const points = keys.size ? await usage.history([...keys.values()], p.from, p.to, 'MONTH', 'UTC') : [];
+    const issued = new Map<string, number | null>();
+    const peak = new Map<string, number | null>();
+    for (const pt of points) {
+      const k = `${pt.bucketStart.toISOString().slice(0, 7)}\0${pt.serverId}\0${pt.feature}`;
+      issued.set(k, pt.issued);
+      peak.set(k, pt.peak);
+    }
+    return rows
+      .filter((r) => r.server && r.feature && r.bucketStart)
+      .map((r) => {
+        const month = r.bucketStart!.toISOString().slice(0, 7);
+        const k = `${month}\0${r.server}\0${r.feature}`;
+        return {
+          month,
+          server: r.server!,
+          feature: r.feature!,
+          sessions: r.sessions,
+          licenseHours: Math.round((r.licenseSeconds / 3600) * 1000) / 1000,
+          peakInUse: r.peakInUse ?? peak.get(k) ?? 0,
+          distinctUsers: r.distinctUsers,
+          issued: issued.get(k) ?? null,
+        };
+      })
+      .sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : a.server < b.server ? -1 : a.server > b.server ? 1 : a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
+  };
+}
