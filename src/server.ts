@@ -125,7 +125,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   requests.start();
   fastify.addHook('onResponse', async (req) => {
     const url = req.url;
-    if (url.startsWith('/graphql') || url.startsWith('/api/') || url.startsWith('/license/')) requests.count();
+    // API requests only: GraphQL operations (POST, or GET with a query) and REST; not pages, assets or health.
+    if ((url.startsWith('/graphql') && (req.method === 'POST' || url.includes('query='))) || url.startsWith('/api/') || url.startsWith('/license/')) requests.count();
   });
   metrics.registerHttpHooks(fastify);
   // Before any route is declared: the rate limit attaches to the routes declared after it.
