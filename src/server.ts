@@ -119,9 +119,9 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     reply.header('x-request-id', req.id);
   });
   // Requests served per month (the deployment report's counters): counted in memory, flushed in batches.
-  const requests = new RequestCounter(opts.store, { onError: (err) => logger.warn({ err }, 'could not flush request counters') });
+  const requests = new RequestCounter(opts.store, { now: opts.now, onError: (err) => logger.warn({ err }, 'could not flush request counters') });
   services.requests = requests;
-  services.deploymentReports = new DeploymentReportService(services, monthlyUsageProvider(services));
+  services.deploymentReports = new DeploymentReportService(services, monthlyUsageProvider(services), opts.now);
   requests.start();
   fastify.addHook('onResponse', async (req) => {
     const url = req.url;
