@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import pino, { type Logger } from 'pino';
-import { loadConfig } from './config/load';
+import { ConfigError, loadConfig } from './config/load';
 import { DEFAULT_HTTP_LIMITS, type AppConfig } from './config/types';
 import { adminSocketPath, startAdminSocket } from './http/admin-socket';
 import { buildApp, storeLogger, type App } from './server';
@@ -19,7 +19,9 @@ export interface RunningServer {
 
 export async function startServer(config: AppConfig = loadConfig(), logger: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
   if (!config.databaseUrl) fs.mkdirSync(config.dataDir, { recursive: true });
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, purpose: 'server', logger: storeLogger(logger) });
+  const sharedBuffers = process.env.LICENSEGRAPH_PGLITE_SHARED_BUFFERS;
+  if (sharedBuffers !== undefined && !/^\d+(kB|MB|GB)$/.test(sharedBuffers)) throw new ConfigError('LICENSEGRAPH_PGLITE_SHARED_BUFFERS', 'must be a size like 32MB');
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, purpose: 'server', logger: storeLogger(logger), pgliteSharedBuffers: sharedBuffers });
   let app: App;
   try {
     app = await buildApp({ config, logger, store, poller: { start: true } });

@@ -4,7 +4,7 @@
  */
 import { GraphQLError } from 'graphql';
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'SOURCE_UNAVAILABLE' | 'CONFLICT' | 'RATE_LIMITED';
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'SOURCE_UNAVAILABLE' | 'CONFLICT' | 'RATE_LIMITED' | 'QUERY_LIMIT_EXCEEDED';
 
 export const PUBLIC_CODES = new Set<string>([
   'BAD_USER_INPUT',
@@ -26,6 +26,24 @@ export const PUBLIC_CODES = new Set<string>([
 export class ApiError extends GraphQLError {
   constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
     super(message, { extensions: { code, ...extra } });
+  }
+}
+
+/** Which query limit a QUERY_LIMIT_EXCEEDED error reports (extensions.limit); see src/graphql/limits.ts. */
+export type QueryLimit = 'maxCharacters' | 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxCost' | 'maxComplexity';
+
+/**
+ * A document over one of the query limits: code QUERY_LIMIT_EXCEEDED, HTTP 400, extensions { limit, max, actual }.
+ * Raised inside validation rules, Apollo wraps it as GRAPHQL_VALIDATION_FAILED; formatError restores the code.
+ */
+export class QueryLimitError extends ApiError {
+  constructor(
+    readonly limit: QueryLimit,
+    message: string,
+    max: number,
+    actual?: number,
+  ) {
+    super('QUERY_LIMIT_EXCEEDED', message, { limit, max, ...(actual === undefined ? {} : { actual }), http: { status: 400 } });
   }
 }
 

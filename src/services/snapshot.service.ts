@@ -7,6 +7,12 @@
  * - Every fetch has a timeout; a fetch that fails or times out serves the last good snapshot marked stale with
  *   a SOURCE_UNAVAILABLE issue, or, when there is none, a DOWN server carrying the error.
  * - Each new snapshot gets a version number (used by response caches) and is validated once.
+ * - Faults (see test/integration/faults.test.ts): a fetch that outlives its timeout and ignores the abort is never
+ *   started again until it settles, so a hung source cannot pile up fetches; after consecutive timeouts, get()
+ *   serves the failure state without retrying for a backoff (timeout x 2^(n-1), at most max(timeout, poll
+ *   interval)), so a hung server costs waiting requests one timeout per backoff rather than one per max age;
+ *   output the parser could not read at all (UNKNOWN with nothing in it) after a good read keeps the last good
+ *   snapshot, marked stale with the reason, instead of replacing it.
  */
 import { EventEmitter } from 'events';
 import type { ServerConfig } from '../config/types';
@@ -41,6 +47,16 @@ interface Entry {
   inflight: Promise<ServerState> | null;
   /** When the current state was produced (ms); age is measured from here. */
   producedAt: number;
+  /** The source's fetch() while it has not settled, even past its timeout. */
+  running: Promise<Snapshot> | null;
+  /** Consecutive timed-out fetches, and the wall-clock ms before which get() does not retry after them. */
+  timeouts: number;
+  retryAt: number;
+}
+
+/** Output that said nothing at all about the server (garbage): status UNKNOWN, no hosts, daemons or features. */
+function unreadable(s: Snapshot): boolean {
+  return s.status === 'UNKNOWN' && s.hosts.length === 0 && s.vendorDaemons.length === 0 && s.features.length === 0;
 }
 
 export class UnknownServerError extends Error {
@@ -63,7 +79,7 @@ export class SnapshotService extends EventEmitter {
     this.setMaxListeners(0);
     this.now = opts.now ?? (() => new Date());
     for (const { config, source } of sources) {
-      this.entries.set(config.id, { source, config, state: null, lastGood: null, inflight: null, producedAt: 0 });
+      this.entries.set(config.id, { source, config, state: null, lastGood: null, inflight: null, producedAt: 0, running: null, timeouts: 0, retryAt: 0 });
     }
   }
 
@@ -107,6 +123,8 @@ export class SnapshotService extends EventEmitter {
     if (!e) throw new UnknownServerError(id);
     const maxAge = maxAgeMs ?? e.config.maxAgeSeconds * 1000;
     if (e.state && this.now().getTime() - e.producedAt < maxAge) return e.state;
+    // backing off a server that keeps timing out: its last state (stale or DOWN, with the reason) is the answer
+    if (e.state && !e.inflight && Date.now() < e.retryAt) return e.state;
     return this.refresh(id);
   }
 
@@ -132,22 +150,51 @@ export class SnapshotService extends EventEmitter {
   }
 
   private async fetchOnce(e: Entry): Promise<ServerState> {
+    if (e.running && e.state) {
+      // The last fetch timed out and has still not settled (its source ignores the abort): starting another
+      // would pile them up. Its failure state stands until it settles.
+      this.opts.logger?.warn({ server: e.config.id }, 'license server fetch still running after its timeout; not starting another');
+      return e.state;
+    }
     this.fetches++;
     const timeoutMs = e.config.timeoutSeconds * 1000;
     const ac = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
+        timedOut = true;
         ac.abort();
         reject(new Error(`timed out after ${e.config.timeoutSeconds} s`));
       }, timeoutMs);
       timer.unref?.();
     });
     try {
-      const snapshot = await Promise.race([e.source.fetch(ac.signal), timeout]);
+      const run = e.source.fetch(ac.signal);
+      e.running = run;
+      run.then(
+        () => this.settled(e, run),
+        () => this.settled(e, run),
+      );
+      const snapshot = await Promise.race([run, timeout]);
+      e.timeouts = 0;
+      e.retryAt = 0;
+      if (e.lastGood && unreadable(snapshot)) {
+        const why = `unreadable output: ${snapshot.error ?? snapshot.warnings[0]?.message ?? 'no status found'}`;
+        this.opts.logger?.warn({ server: e.config.id, err: why }, 'license server output unreadable; keeping the last good snapshot');
+        return this.install(e, e.lastGood, true, why);
+      }
       return this.install(e, snapshot, false, null);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (timedOut || (err as { reason?: unknown } | null)?.reason === 'TIMEOUT') {
+        e.timeouts++;
+        const capMs = Math.max(e.config.timeoutSeconds, e.config.pollIntervalSeconds) * 1000;
+        e.retryAt = Date.now() + Math.min(capMs, timeoutMs * 2 ** (e.timeouts - 1));
+      } else {
+        e.timeouts = 0;
+        e.retryAt = 0;
+      }
       this.opts.logger?.warn({ server: e.config.id, err: message }, 'license server fetch failed');
       if (e.lastGood) return this.install(e, e.lastGood, true, message);
       const at = this.now().toISOString();
@@ -167,6 +214,10 @@ export class SnapshotService extends EventEmitter {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private settled(e: Entry, run: Promise<Snapshot>): void {
+    if (e.running === run) e.running = null;
   }
 
   private install(e: Entry, snapshot: Snapshot, stale: boolean, error: string | null): ServerState {

@@ -44,6 +44,8 @@ export interface OpenStoreOptions {
    * initdb, about 2 s faster. The test helpers keep a migrated template this way.
    */
   pgliteTemplate?: Blob;
+  /** PGlite's shared_buffers (default 32MB; LICENSEGRAPH_PGLITE_SHARED_BUFFERS). */
+  pgliteSharedBuffers?: string;
 }
 
 /** The underlying client, for the few things the query builder cannot do (advisory locks, LISTEN). Use inside src/store only. */
@@ -75,6 +77,7 @@ const MIGRATIONS_TABLE = 'drizzle.__drizzle_migrations';
 /** pg_advisory_lock key serialising migrations between replicas that start together ("lgmigrat"). */
 const MIGRATION_LOCK_KEY = '7811751503397217652';
 const DEFAULT_POOL_MAX = 10;
+export const DEFAULT_PGLITE_SHARED_BUFFERS = '32MB';
 
 const silentLogger: StoreLogger = { info() {}, warn() {}, error() {} };
 
@@ -108,9 +111,12 @@ async function openPglite(opts: OpenStoreOptions, folder: string, logger: StoreL
   let client: PGlite | undefined;
   try {
     const { PGlite } = loadPglite();
+    // PGlite's default shared_buffers (128MB) makes the WebAssembly heap grow to ~750 MB of RSS; 32MB keeps the
+    // whole process near 200 MB and is plenty for a team's history (the OS page cache does the rest).
+    const postgresqlconf = `shared_buffers=${opts.pgliteSharedBuffers ?? DEFAULT_PGLITE_SHARED_BUFFERS}`;
     client = inMemory
-      ? await PGlite.create(opts.pgliteTemplate ? { loadDataDir: opts.pgliteTemplate } : {})
-      : await PGlite.create(path.resolve(dataDir));
+      ? await PGlite.create(opts.pgliteTemplate ? { loadDataDir: opts.pgliteTemplate, postgresqlconf } : { postgresqlconf })
+      : await PGlite.create(path.resolve(dataDir), { postgresqlconf });
     const pglite = client;
     const db = drizzlePglite({ client: pglite, schema });
     const raw: RawQuery = async (text) => (await pglite.query<Record<string, unknown>>(text)).rows;

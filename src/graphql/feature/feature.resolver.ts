@@ -1,4 +1,8 @@
-import { Args, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context';
+import { FeatureHistoryArgs, UtilizationHistogramArgs } from '../usage/usage.args';
+import { mapUsageError } from '../usage/usage.resolver';
+import { FeatureHistoryPoint, UtilizationHistogram } from '../usage/usage.type';
 import { nameMatcher } from '../../domain/glob';
 import { badInput } from '../../errors';
 import { Checkout } from '../checkout/checkout.type';
@@ -44,5 +48,30 @@ export class FeatureResolver {
       if (before && (!c.startedAt || c.startedAt >= before)) return false;
       return true;
     });
+  }
+
+  /** Recorded history (samples) of this feature on its server; batched: one SQL query for all features of a request. */
+  @FieldResolver(() => [FeatureHistoryPoint], {
+    description: 'Issued, used (time-weighted mean) and peak per bucket from the recorded history, for charts. Window default: the last 7 days.',
+    complexity: listCost(50),
+  })
+  async history(@Root() feature: Feature, @Args() { since, until, bucket, timeZone }: FeatureHistoryArgs, @Ctx() ctx: Context): Promise<FeatureHistoryPoint[]> {
+    try {
+      return await ctx.loaders.featureHistory.load({ serverId: feature.server.id, feature: feature.info.name, since: since ?? null, until: until ?? null, bucket, timeZone: timeZone ?? 'UTC' });
+    } catch (e) {
+      mapUsageError(e);
+    }
+  }
+
+  @FieldResolver(() => UtilizationHistogram, {
+    description: 'The share of time exactly k licenses were in use (the chart for sizing a pool). Window default: the last 7 days.',
+    complexity: listCost(50),
+  })
+  async utilizationHistogram(@Root() feature: Feature, @Args() { since, until }: UtilizationHistogramArgs, @Ctx() ctx: Context): Promise<UtilizationHistogram> {
+    try {
+      return await ctx.loaders.utilizationHistogram.load({ serverId: feature.server.id, feature: feature.info.name, since: since ?? null, until: until ?? null });
+    } catch (e) {
+      mapUsageError(e);
+    }
   }
 }

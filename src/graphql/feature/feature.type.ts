@@ -3,6 +3,7 @@ import { Checkout } from '../checkout/checkout.type';
 import { Issue } from '../common/issue.type';
 import { DateTimeScalar } from '../common/scalars';
 import { LicenseServer } from '../server/server.type';
+import { EXPECTED_SIZE, listCost } from '../limits';
 
 @ObjectType({ simpleResolvers: true, description: 'The seed\'s info block: name, issued, used, free.' })
 export class FeatureInfo {
@@ -84,7 +85,7 @@ export class Feature {
   @Field({ description: 'True when every consistency check passed.' })
   valid!: boolean;
 
-  @Field(() => [Issue])
+  @Field(() => [Issue], { complexity: listCost(EXPECTED_SIZE.small) })
   issues!: Issue[];
 
   @Field(() => LicenseServer)
@@ -96,16 +97,16 @@ export class Feature {
   @Field()
   uncounted!: boolean;
 
-  @Field(() => [Pool])
+  @Field(() => [Pool], { complexity: listCost(EXPECTED_SIZE.small) })
   pools!: Pool[];
 
-  @Field(() => [Reservation])
+  @Field(() => [Reservation], { complexity: listCost(EXPECTED_SIZE.small) })
   reservations!: Reservation[];
 
   @Field(() => Int, { description: 'Licenses reserved (counted in used).' })
   reserved!: number;
 
-  @Field(() => [QueuedRequest])
+  @Field(() => [QueuedRequest], { complexity: listCost(EXPECTED_SIZE.small) })
   queued!: QueuedRequest[];
 
   @Field(() => Int, { description: 'Licenses held by the listed checkouts.' })

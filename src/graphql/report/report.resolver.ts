@@ -7,6 +7,7 @@ import { Feature } from '../feature/feature.type';
 import { LicenseServer } from '../server/server.type';
 import { viewOf } from '../views';
 import { Report } from './report.type';
+import { EXPECTED_SIZE, listCost } from '../limits';
 
 async function loadViews(ctx: Context, ids: string[]) {
   const states = await ctx.loaders.serverState.loadMany(ids);
@@ -65,7 +66,7 @@ export class ReportResolver {
   }
 
   @Authorized()
-  @Query(() => [LicenseServer], { description: 'Every configured license server with its status.' })
+  @Query(() => [LicenseServer], { description: 'Every configured license server with its status.', complexity: listCost(EXPECTED_SIZE.servers) })
   async licenseServers(@Ctx() ctx: Context): Promise<LicenseServer[]> {
     const views = await loadViews(ctx, ctx.services.snapshots.serverIds());
     return views.map((v) => v.server);

@@ -3,19 +3,20 @@ import { Issue } from '../common/issue.type';
 import { DateTimeScalar } from '../common/scalars';
 import { Feature } from '../feature/feature.type';
 import { LicenseServer } from '../server/server.type';
+import { EXPECTED_SIZE, listCost } from '../limits';
 
 @ObjectType({ simpleResolvers: true, description: 'The live license report (the seed\'s LicenseSummary, with more).' })
 export class Report {
-  @Field(() => [Feature])
+  @Field(() => [Feature], { complexity: listCost(EXPECTED_SIZE.features) })
   summaryByFeature!: Feature[];
 
   @Field({ description: 'False when any feature or server is invalid, down or stale.' })
   valid!: boolean;
 
-  @Field(() => [Issue], { description: 'Server-level issues of the servers in the report.' })
+  @Field(() => [Issue], { description: 'Server-level issues of the servers in the report.', complexity: listCost(EXPECTED_SIZE.small) })
   issues!: Issue[];
 
-  @Field(() => [LicenseServer])
+  @Field(() => [LicenseServer], { complexity: listCost(EXPECTED_SIZE.servers) })
   servers!: LicenseServer[];
 
   @Field(() => DateTimeScalar, { description: 'Oldest read among the servers in the report.' })

@@ -2,6 +2,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import { Issue } from '../common/issue.type';
 import { ServerStatusEnum, SourceTypeEnum } from '../common/enums';
 import { DateTimeScalar } from '../common/scalars';
+import { EXPECTED_SIZE, listCost } from '../limits';
 
 @ObjectType({ simpleResolvers: true, description: 'One member host of a license server (a triad has three).' })
 export class ServerHost {
@@ -74,10 +75,10 @@ export class LicenseServer {
   @Field(() => String, { nullable: true, description: 'lmgrd / rlm version of the master.' })
   version!: string | null;
 
-  @Field(() => [ServerHost])
+  @Field(() => [ServerHost], { complexity: listCost(EXPECTED_SIZE.small) })
   hosts!: ServerHost[];
 
-  @Field(() => [VendorDaemon])
+  @Field(() => [VendorDaemon], { complexity: listCost(EXPECTED_SIZE.small) })
   vendorDaemons!: VendorDaemon[];
 
   @Field({ description: 'False when the server is down, stale, or any feature is invalid.' })
@@ -86,7 +87,7 @@ export class LicenseServer {
   @Field({ description: 'True when the last read failed and older data is shown.' })
   stale!: boolean;
 
-  @Field(() => [Issue], { description: 'Server-level issues (DOWN, stale, unreadable lines).' })
+  @Field(() => [Issue], { description: 'Server-level issues (DOWN, stale, unreadable lines).', complexity: listCost(EXPECTED_SIZE.small) })
   issues!: Issue[];
 
   @Field(() => String, { nullable: true, description: 'Why the last read failed, when it did.' })
@@ -101,7 +102,7 @@ export class LicenseServer {
   @Field(() => Int)
   featureCount!: number;
 
-  @Field(() => [ParseWarning], { description: 'Lines of the server output that could not be read (first 50).' })
+  @Field(() => [ParseWarning], { description: 'Lines of the server output that could not be read (first 50).', complexity: listCost(EXPECTED_SIZE.warnings) })
   warnings!: ParseWarning[];
 
   @Field(() => String, { nullable: true })

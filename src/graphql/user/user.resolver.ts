@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, StoreError, ValidationError } from '../..
 import type { Context } from '../context';
 import { CreateAccessTokenArgs, CreateUserArgs, TokenIdArgs } from './user.args';
 import { AccessTokenType, CreatedAccessToken, UserType } from './user.type';
+import { EXPECTED_SIZE, listCost } from '../limits';
 
 /** Store errors -> API errors with codes. */
 function mapStoreError(e: unknown): never {
@@ -29,13 +30,13 @@ export class UserResolver {
   }
 
   @Authorized('ADMIN')
-  @Query(() => [UserType])
+  @Query(() => [UserType], { complexity: listCost(EXPECTED_SIZE.accounts) })
   async users(@Ctx() ctx: Context): Promise<UserType[]> {
     return (await ctx.services.auth.listUsers()).map(toUser);
   }
 
   @Authorized()
-  @Query(() => [AccessTokenType], { description: 'ADMIN: every token; others: their own.' })
+  @Query(() => [AccessTokenType], { description: 'ADMIN: every token; others: their own.', complexity: listCost(EXPECTED_SIZE.accounts) })
   async accessTokens(@Ctx() ctx: Context): Promise<AccessTokenType[]> {
     return (await ctx.services.auth.listTokens(ctx.principal!)).map(toToken);
   }

@@ -1,0 +1,110 @@
+/**
+ * Graceful shutdown of the real process: `node bin/licensegraph.js serve` on a free port with its own data dir,
+ * a request that takes a while (a license server whose lmutil answers after 1.5 s), SIGTERM while it runs: the
+ * request completes, new connections are refused, and the process exits 0.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const FIXTURE = path.join(ROOT, 'test/fixtures-extra/flexlm/multi-server.txt');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function waitFor(proc: ChildProcess, read: () => string, re: RegExp, ms: number): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`timed out waiting for ${re}; output so far:\n${read()}`)), ms);
+    const check = () => {
+      const m = re.exec(read());
+      if (m) done(null, m);
+    };
+    const onExit = (code: number | null) => done(new Error(`server exited (${code}) before ${re}:\n${read()}`));
+    function done(err: Error | null, m?: RegExpExecArray) {
+      clearTimeout(timer);
+      proc.stdout!.off('data', check);
+      proc.stderr!.off('data', check);
+      proc.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(m!);
+    }
+    proc.stdout!.on('data', check);
+    proc.stderr!.on('data', check);
+    proc.once('exit', onExit);
+    check();
+  });
+}
+
+describe('graceful shutdown on SIGTERM', () => {
+  let dir: string;
+  let proc: ChildProcess | null = null;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-shutdown-'));
+  });
+  afterAll(() => {
+    if (proc && proc.exitCode === null) proc.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('an in-flight request completes, new connections are refused, the process exits 0', async () => {
+    const lmutil = path.join(dir, 'lmutil-slow');
+    fs.writeFileSync(lmutil, `#!/bin/sh\nsleep 1.5\ncat '${FIXTURE}'\n`, { mode: 0o755 });
+    const configFile = path.join(dir, 'licensegraph.yaml');
+    fs.writeFileSync(
+      configFile,
+      ['servers:', '  - id: slow', '    type: flexlm', '    address: 27000@lic1', `    binary: ${lmutil}`, '    timeZone: UTC', '    timeoutSeconds: 10', '    maxAgeSeconds: 0', ''].join('\n'),
+    );
+    const port = await freePort();
+    let out = '';
+    proc = spawn(process.execPath, [path.join(ROOT, 'bin/licensegraph.js'), 'serve'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LICENSEGRAPH_DATA_DIR: path.join(dir, 'data'), LICENSEGRAPH_CONFIG: configFile, LOG_LEVEL: 'info', DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc!.once('exit', (code, signal) => resolve({ code, signal })));
+
+    const token = (await waitFor(proc, () => out, /Its access token, shown only this once:\s+(\S+)/, 30_000))[1];
+    await waitFor(proc, () => out, /licensegraph listening/, 30_000);
+    const url = `http://127.0.0.1:${port}/graphql`;
+
+    const started = Date.now();
+    const inflight = fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ licenseReport { servers { id status } summaryByFeature { info { name used } } } }' }),
+    });
+    // the fetch (the stand-in lmutil) is under way when the signal arrives
+    await new Promise((r) => setTimeout(r, 400));
+    proc.kill('SIGTERM');
+    await waitFor(proc, () => out, /SIGTERM: shutting down/, 5000);
+
+    // new connections are refused while the in-flight request finishes
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+
+    const res = await inflight;
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body.errors).toBeUndefined();
+    expect(body.data.licenseReport.servers).toEqual([{ id: 'slow', status: 'UP' }]);
+    expect(body.data.licenseReport.summaryByFeature.map((f: { info: { name: string } }) => f.info.name)).toContain('Virtuoso_Schematic');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+
+    const { code, signal } = await exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    proc = null;
+  }, 60_000);
+});
