@@ -269,7 +269,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   // Prometheus metrics (flexlm_exporter-compatible license gauges + our own); token unless LICENSEGRAPH_METRICS_PUBLIC.
   registerMetricsRoute(fastify, metrics, { config, auth });
   // Subscriptions: graphql-ws on the same server and path (/graphql); closed before the HTTP server drains.
-  const ws = attachGraphqlWs(fastify, { services, schema, maxQueryChars: graphqlLimits.maxCharacters, onOperation: (o) => metrics.observeWsOperation(o) });
+  const ws = attachGraphqlWs(fastify, { services, schema, maxQueryChars: graphqlLimits.maxCharacters, limits: graphqlLimits, onOperation: (o) => metrics.observeWsOperation(o) });
   fastify.addHook('preClose', async () => ws.close());
   metrics.bind({ snapshots, events: live.events, wsConnections: ws.connections });
 

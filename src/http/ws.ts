@@ -18,7 +18,10 @@ import { randomUUID } from 'crypto';
 import type { IncomingMessage } from 'http';
 import type { Duplex } from 'stream';
 import type { FastifyInstance } from 'fastify';
-import { GraphQLError, getOperationAST, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { armorValidationRules, checkDocumentSize, operationComplexity } from '../graphql/limits';
+import { QueryLimitError } from '../errors';
+import type { GraphQLLimitsConfig } from '../config/types';
 import { makeServer, handleProtocols } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal } from '../domain/auth';
@@ -47,6 +50,8 @@ export interface GraphqlWsOptions {
   recheckMs?: number;
   /** Largest subscribe document (characters). Default 20,000. */
   maxQueryChars?: number;
+  /** The GraphQL query limits (as over HTTP); without them only the character limit applies. */
+  limits?: GraphQLLimitsConfig;
   /** Operations one connection may run at once. Default 100. */
   maxOperationsPerConnection?: number;
   /** Observes subscribe attempts (metrics): outcome 'ok' | 'error'. */
@@ -143,7 +148,14 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
         return fail('The access token is no longer valid', 'UNAUTHENTICATED');
       }
       if (Object.keys(ctx.subscriptions).length > maxOps) return fail(`At most ${maxOps} operations may run on one connection`, 'BAD_REQUEST');
-      if (typeof payload.query !== 'string' || payload.query.length > maxChars) return fail(`The document must be a string of at most ${maxChars} characters`, 'BAD_REQUEST');
+      if (typeof payload.query !== 'string') return fail('The document must be a string', 'BAD_REQUEST');
+      if (opts.limits) {
+        const tooBig = checkDocumentSize(payload.query, opts.limits);
+        if (tooBig) {
+          opts.onOperation?.('error');
+          return [tooBig];
+        }
+      } else if (payload.query.length > maxChars) return fail(`The document must be a string of at most ${maxChars} characters`, 'QUERY_LIMIT_EXCEEDED');
       let document: DocumentNode;
       try {
         document = parse(payload.query);
@@ -151,10 +163,27 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
         opts.onOperation?.('error');
         return [e instanceof GraphQLError ? new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }) : new GraphQLError('Cannot parse the document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
       }
-      const errors = validate(schema, document);
+      // The same limits as over HTTP: graphql-js's rules plus depth, aliases, directives, cost; then list-aware cost.
+      const errors = validate(schema, document, opts.limits ? [...specifiedRules, ...armorValidationRules(opts.limits)] : specifiedRules);
+      if (errors.length === 0 && opts.limits) {
+        const variables = (payload.variables ?? undefined) as Record<string, unknown> | undefined;
+        let complexity = 0;
+        try {
+          complexity = operationComplexity(schema, document, variables, payload.operationName ?? undefined);
+        } catch {
+          complexity = 0; // invalid variables are reported by execution with their own message
+        }
+        if (complexity > opts.limits.maxComplexity) {
+          opts.onOperation?.('error');
+          return [new QueryLimitError('maxComplexity', `The operation's cost ${complexity} exceeds the limit of ${opts.limits.maxComplexity} (maxComplexity)`, opts.limits.maxComplexity, complexity)];
+        }
+      }
       if (errors.length > 0) {
         opts.onOperation?.('error');
-        return errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        // Keep a limit's own code (QUERY_LIMIT_EXCEEDED, with limit/max/actual); everything else is a validation failure.
+        return errors.map((e) =>
+          new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: e.extensions?.code ? e.extensions : { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+        );
       }
       const op = getOperationAST(document, payload.operationName);
       if (!op) return fail('Unable to identify the operation (give operationName)', 'BAD_REQUEST');

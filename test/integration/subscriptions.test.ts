@@ -242,6 +242,21 @@ describe('WebSocket authentication', () => {
     first.dispose();
     await c.dispose();
   });
+  test('the HTTP query limits hold over WebSocket too (aliases, size)', async () => {
+    const c = client(t.url, t.adminToken);
+    const run = (query: string) =>
+      new Promise<{ code?: unknown; limit?: unknown }>((resolve) => {
+        c.subscribe(
+          { query },
+          { next: () => undefined, error: (e) => resolve(((e as Array<{ extensions?: { code?: unknown; limit?: unknown } }>)[0]?.extensions ?? {}) as never), complete: () => resolve({}) },
+        );
+      });
+    const aliased = `subscription { featureUsageChanged { ${Array.from({ length: 20 }, (_, i) => `a${i}: feature`).join(' ')} } }`;
+    expect(await run(aliased)).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED' });
+    const huge = `subscription { featureUsageChanged { feature ${'__typename '.repeat(3000)} } }`;
+    expect(await run(huge)).toMatchObject({ code: 'QUERY_LIMIT_EXCEEDED' });
+    await c.dispose();
+  });
 });
 
 describe('licenseAlerts', () => {
