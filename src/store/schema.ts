@@ -23,6 +23,7 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   doublePrecision,
   index,
   integer,
@@ -185,7 +186,8 @@ export const checkoutSessionDays = pgTable(
 /**
  * Daily rollup of closed sessions per UTC day, server, feature, version and user, maintained in the transaction
  * that closes a session. sessions_started: sessions that began that day; sessions_carried: sessions that began
- * earlier and were still open at 00:00 UTC; license_seconds: count x seconds within the day.
+ * earlier and were still open at 00:00 UTC; license_seconds: count x seconds within the day. Read directly when
+ * usage is grouped or filtered by user; usage_daily_totals sums it over users for everything else.
  */
 export const usageDaily = pgTable(
   'usage_daily',
@@ -204,6 +206,38 @@ export const usageDaily = pgTable(
   (t) => [primaryKey({ name: 'usage_daily_pk', columns: [t.day, t.serverId, t.feature, t.version, t.username] })],
 );
 
+/** Bit strings (bit varying): the users bitmap of usage_daily_totals. */
+const varbit = customType<{ data: string; driverData: string }>({ dataType: () => 'bit varying' });
+
+/** Dense ids for user names: their bit in usage_daily_totals.users. */
+export const usageUsers = pgTable('usage_users', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  username: text('username').notNull().unique('usage_users_username_unique'),
+});
+
+/**
+ * usage_daily summed over users, per UTC day, server, feature and version, with the set of users as a bitmap (bit
+ * usage_users.id set): distinct users over any set of rows is bit_count(bit_or(users)), so usage grouped by
+ * feature and time reads one row per feature and day however many users there were. Recomputed from usage_daily
+ * for the keys a poll touched, in the same transaction.
+ */
+export const usageDailyTotals = pgTable(
+  'usage_daily_totals',
+  {
+    day: timestamptz('day').notNull(),
+    serverId: text('server_id').notNull(),
+    feature: text('feature').notNull(),
+    version: text('version').notNull(),
+    sessionsStarted: integer('sessions_started').notNull(),
+    sessionsCarried: integer('sessions_carried').notNull(),
+    licenseSeconds: doublePrecision('license_seconds').notNull(),
+    firstAt: timestamptz('first_at').notNull(),
+    lastAt: timestamptz('last_at').notNull(),
+    users: varbit('users').notNull(),
+  },
+  (t) => [primaryKey({ name: 'usage_daily_totals_pk', columns: [t.day, t.serverId, t.feature, t.version] })],
+);
+
 /**
  * Samples per server and feature: what the server reported, written when a value changed or every Nth poll. A
  * sample holds until the next one of its series (the latest until the server's last UP poll). All-null values: the
@@ -219,6 +253,8 @@ export const usageSamples = pgTable(
     used: integer('used'),
     reserved: integer('reserved'),
     queued: integer('queued'),
+    /** When the next sample of the series was taken (where this one stops holding); null for the latest. */
+    nextAt: timestamptz('next_at'),
   },
   (t) => [primaryKey({ name: 'usage_samples_pk', columns: [t.serverId, t.feature, t.at] }), index('usage_samples_at_idx').on(t.at)],
 );

@@ -1,0 +1,168 @@
+/**
+ * HistoryService: turns what a poll (or a push) saw into history rows, through HistoryRepository.recordPoll (one
+ * transaction per poll, idempotent; see src/store/repositories/history.ts).
+ *
+ * What a snapshot may close: a DOWN server, a failed fetch (stale state) or a server whose answer is in doubt says
+ * nothing about checkins. Unknown is not "checked in", so such polls never close a session. Within an UP answer,
+ * a feature the server could not report ("Cannot get users of X") or whose lines could not all be read keeps its
+ * sessions open too, and sessions of features missing from the answer are closed only when the answer is complete
+ * (every vendor daemon UP, no unattributed unreadable line).
+ *
+ * Push mode: ingest() parses pushed text (lmstat, rlmstat, LicenseSummary JSON), hands the snapshot to the
+ * SnapshotService (it becomes the server's current state, as if polled) and records it exactly like a poll.
+ */
+import type { Principal } from '../domain/auth';
+import type { Snapshot } from '../domain/snapshot';
+import { IngestSource, parseIngest, type IngestFormat } from '../sources/ingest';
+import type { Database } from '../store/db';
+import { HistoryRepository, type PollRecord, type PollResult, type SessionObservation, type SampleObservation } from '../store/repositories/history';
+import type { Store } from '../store/store';
+import type { ServerState, SnapshotService } from './snapshot.service';
+
+export const DEFAULT_SAMPLE_EVERY = 10;
+
+export interface HistoryServiceOptions {
+  /** Write a sample every Nth UP poll even when nothing changed (default 10). */
+  sampleEvery?: number;
+  /** Clock for pushed snapshots (start-time inference); the SnapshotService's clock stamps the state. */
+  now?: () => Date;
+  logger?: { warn(obj: object, msg?: string): void };
+}
+
+/** The history path for one state: pure. `at` is the poll instant. */
+export function pollRecordOf(snapshot: Snapshot, stale: boolean, at: Date, sampleEvery: number = DEFAULT_SAMPLE_EVERY): PollRecord {
+  const base: PollRecord = {
+    serverId: snapshot.serverId,
+    at,
+    status: stale ? 'STALE' : snapshot.status,
+    sessions: [],
+    closableFeatures: [],
+    presentFeatures: [],
+    closeAbsent: false,
+    samples: [],
+    sampleEvery,
+  };
+  if (stale || snapshot.status !== 'UP') return base;
+  const doubtful = new Set<string>();
+  let unattributed = false;
+  for (const w of snapshot.warnings) {
+    if (!w.affectsCounts) continue;
+    if (w.feature) doubtful.add(w.feature);
+    else unattributed = true;
+  }
+  const sessions: SessionObservation[] = [];
+  const samples: SampleObservation[] = [];
+  const present = new Set<string>();
+  const closable = new Set<string>();
+  for (const f of snapshot.features) {
+    present.add(f.name);
+    for (const c of f.checkouts) {
+      const startedMs = c.startedAt ? Date.parse(c.startedAt) : NaN;
+      const startedAt = Number.isFinite(startedMs) ? new Date(startedMs).toISOString() : null;
+      sessions.push({
+        feature: f.name,
+        version: c.version ?? '',
+        username: c.username,
+        hostname: c.hostname,
+        display: c.display ?? '',
+        handle: c.handle ?? '',
+        startKey: startedAt ?? `raw:${c.startTime}`,
+        startedAt,
+        count: Number.isFinite(c.count) && c.count >= 1 ? Math.floor(c.count) : 1,
+      });
+    }
+    if (f.error || doubtful.has(f.name)) continue;
+    closable.add(f.name);
+    samples.push({
+      feature: f.name,
+      issued: f.uncounted ? null : f.issued,
+      used: f.used,
+      reserved: f.reservations.reduce((n, r) => n + (Number.isFinite(r.count) ? r.count : 0), 0),
+      queued: f.queued.reduce((n, q) => n + (Number.isFinite(q.count) ? q.count : 0), 0),
+    });
+  }
+  // A feature that is doubtful in one block of a listing stays doubtful (feature42 appears twice in real output).
+  for (const name of doubtful) closable.delete(name);
+  return {
+    ...base,
+    sessions,
+    samples: samples.filter((s) => !doubtful.has(s.feature)),
+    presentFeatures: [...present],
+    closableFeatures: [...closable],
+    closeAbsent: !unattributed && snapshot.vendorDaemons.every((d) => d.status === 'UP'),
+  };
+}
+
+export class IngestInputError extends Error {
+  constructor(
+    readonly field: 'server' | 'format' | 'text',
+    readonly rule: string,
+    readonly notFound = false,
+  ) {
+    super(`Invalid argument ${field}: ${rule}`);
+    this.name = 'IngestInputError';
+  }
+}
+
+export interface IngestResult {
+  server: string;
+  format: IngestFormat;
+  fetchedAt: string;
+  status: string;
+  features: number;
+  checkouts: number;
+  warnings: number;
+  valid: boolean;
+  sessionsOpened: number;
+  sessionsClosed: number;
+  samples: number;
+  /** True when history already had this instant (a replay). */
+  skipped: boolean;
+}
+
+export class HistoryService {
+  readonly repo: HistoryRepository;
+  readonly sampleEvery: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly snapshots: SnapshotService,
+    private readonly opts: HistoryServiceOptions = {},
+  ) {
+    this.repo = store.history;
+    this.sampleEvery = Math.max(1, Math.floor(opts.sampleEvery ?? DEFAULT_SAMPLE_EVERY));
+  }
+
+  /** Records a server state (what a poll produced). `db`: the poller's lease connection on PostgreSQL. */
+  record(state: ServerState, db?: Database): Promise<PollResult> {
+    const at = new Date(state.checkedAt);
+    return this.repo.recordPoll(pollRecordOf(state.snapshot, state.stale, at, this.sampleEvery), db);
+  }
+
+  /** Push mode: parse, make it the server's current state, record it. Role checks are the caller's (UPLOADER, ADMIN). */
+  async ingest(serverId: string, format: IngestFormat | 'auto' | undefined, text: string, _principal?: Principal): Promise<IngestResult> {
+    if (!this.snapshots.has(serverId)) throw new IngestInputError('server', `unknown license server "${serverId}"`, true);
+    const config = this.snapshots.configs().find((c) => c.id === serverId)!;
+    const parsed = parseIngest(text, format, { serverId, now: this.opts.now?.() ?? new Date(), timeZone: config.timeZone });
+    if (!parsed.ok) throw new IngestInputError(parsed.field, parsed.message);
+    const source = this.snapshots.source(serverId);
+    if (source instanceof IngestSource) source.push(parsed.snapshot);
+    const state = this.snapshots.accept(serverId, parsed.snapshot);
+    const result = await this.record(state);
+    const snap = state.snapshot;
+    return {
+      server: serverId,
+      format: parsed.format,
+      fetchedAt: snap.fetchedAt,
+      status: snap.status,
+      features: snap.features.length,
+      checkouts: snap.features.reduce((n, f) => n + f.checkouts.length, 0),
+      warnings: snap.warnings.length,
+      valid: state.verdict.valid,
+      sessionsOpened: result.opened,
+      sessionsClosed: result.closed,
+      samples: result.samples,
+      skipped: result.skipped,
+    };
+  }
+}

@@ -1,0 +1,1 @@
+ALTER TABLE "usage_samples" ADD COLUMN "next_at" timestamp with time zone;
