@@ -26,8 +26,13 @@
  * checkouts, reservations, pool lines, feature headers) are read with bounded charCodeAt/startsWith scans,
  * allocating only the strings that end up in the Snapshot. Rarer lines (server, daemon and banner lines) are
  * sliced out first, so no search can ever run past its own line. Regular expressions only run on short,
- * isolated pieces and have no nested quantifiers (no backtracking traps). Start-time inference is memoised
- * (see StartTimeInferrer).
+ * isolated pieces and have no nested quantifiers (no backtracking traps); the checkout suffixes (", 4 licenses",
+ * ", PID: n", "(linger: a / b)") are read by hand-written equivalents of their expressions (countAt, pidAt,
+ * lingerAt). Start times are inferred once per distinct text, and a start time seen before costs neither a
+ * string nor a computation (StartTimeInferrer.inferAt). Values that repeat line after line (version, server
+ * host, reservation fields) are compared with the previous line and interned (StringInterner.field); user, host
+ * and display are sliced (cheaper than any lookup when they change on most lines). npm run bench -- parse
+ * measures all this against a plain split of the same text (see BENCHMARKS.md, "Parsing").
  */
 import {
   emptyFeature,
@@ -44,8 +49,11 @@ import {
   type Snapshot,
   type VendorDaemon,
 } from '../../domain/snapshot';
-import { inferStartedAt, isValidTimeZone, parseWallTime, processTimeZone, wallClock, zoneOffsetMs, zonedTimeToUtc, type WallTime } from '../../domain/time';
 import { parseFlexlmDate } from './parse-i';
+import { StringInterner } from './intern';
+import { StartTimeInferrer } from './start-time';
+
+export { StartTimeInferrer } from './start-time';
 
 /** Warnings stored in full; the rest are only counted (one summary warning says how many). */
 export const MAX_STORED_WARNINGS = 50;
@@ -55,10 +63,6 @@ const RESERVATION_KINDS: ReadonlySet<string> = new Set(['HOST', 'USER', 'GROUP',
 
 /** "(Total of 1814 licenses issued;  Total of 1206 licenses in use)", singular, plural or ungrammatical. Sticky. */
 const TOTALS_RE = /\(\s*Total\s+of\s+(\d+)\s+licen[sc]es?\s+issued\s*;\s*Total\s+of\s+(\d+)\s+licen[sc]es?\s+in\s+use\s*\)/iy;
-/** Suffixes after the start time: ", 16 licenses", ", PID: 2593569", "(linger: 885098 / 1340160)". */
-const COUNT_RE = /,\s*(\d+)\s+licen[sc]es?\b/i;
-const PID_RE = /\bPID:\s*(\d+)/;
-const LINGER_RE = /\(\s*linger:\s*(\d+)(?:\s*\/\s*(\d+))?\s*\)/i;
 /** Lines that may hide a count or a checkout: unplaced ones inside a feature block make the feature suspect. */
 const COUNTISH_RE = /start\s|licen[sc]e|reserv|queued|linger|\(v[^)\s]*\)|\/\S*\s+\d+\)/i;
 
@@ -166,6 +170,107 @@ function isGarbled(t: string, a: number, b: number): boolean {
   return false;
 }
 
+// Suffixes after the start time: ", 16 licenses", ", PID: 2593569", "(linger: 885098 / 1340160)". Each reader
+// below finds, in t[k, e), exactly what its regular expression would find in t.slice(k, e) (first match, same
+// digits), without the slice or a match array:
+//   countAt   /,\s*(\d+)\s+licen[sc]es?\b/i
+//   pidAt     /\bPID:\s*(\d+)/
+//   lingerAt  /\(\s*linger:\s*(\d+)(?:\s*\/\s*(\d+))?\s*\)/i
+// (\s is JavaScript's: the Unicode spaces below; /i without /u folds ASCII letters only; \b and \d are ASCII.)
+// On a match they return true and leave the digits of the first group in [digitsStart, digitsEnd).
+
+let digitsStart = 0;
+let digitsEnd = 0;
+
+function isReSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+function skipReSpace(t: string, k: number, e: number): number {
+  while (k < e && isReSpace(t.charCodeAt(k))) k++;
+  return k;
+}
+
+function skipDigits(t: string, k: number, e: number): number {
+  while (k < e && isDigit(t.charCodeAt(k))) k++;
+  return k;
+}
+
+/** t[k, k + lower.length) equals `lower` with ASCII letters in any case (`lower` is lower case, k + length <= e). */
+function ciAt(t: string, k: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const x = lower.charCodeAt(i);
+    const c = t.charCodeAt(k + i);
+    if (c !== x && !(x >= 97 && x <= 122 && c === x - 32)) return false;
+  }
+  return true;
+}
+
+function countAt(t: string, k: number, e: number): boolean {
+  for (let p = k; p < e; p++) {
+    if (t.charCodeAt(p) !== 44 /* , */) continue;
+    const d0 = skipReSpace(t, p + 1, e);
+    const d1 = skipDigits(t, d0, e);
+    if (d1 === d0) continue;
+    const w = skipReSpace(t, d1, e);
+    if (w === d1 || w + 7 > e || !ciAt(t, w, 'licen')) continue;
+    const sc = t.charCodeAt(w + 5) | 32;
+    if ((sc !== 115 && sc !== 99) || (t.charCodeAt(w + 6) | 32) !== 101) continue; // [sc] e
+    const r = w + 7;
+    // "s?" then \b: with the s when a boundary follows it, else without it (then the next char must not be a word char)
+    const withS = r < e && (t.charCodeAt(r) | 32) === 115 && (r + 1 >= e || !isWordChar(t.charCodeAt(r + 1)));
+    if (!withS && r < e && isWordChar(t.charCodeAt(r))) continue;
+    digitsStart = d0;
+    digitsEnd = d1;
+    return true;
+  }
+  return false;
+}
+
+function pidAt(t: string, k: number, e: number): boolean {
+  for (let p = k; p + 4 <= e; p++) {
+    if (t.charCodeAt(p) !== 80 /* P */ || (p > k && isWordChar(t.charCodeAt(p - 1)))) continue;
+    if (t.charCodeAt(p + 1) !== 73 || t.charCodeAt(p + 2) !== 68 || t.charCodeAt(p + 3) !== 58) continue; // "ID:"
+    const d0 = skipReSpace(t, p + 4, e);
+    const d1 = skipDigits(t, d0, e);
+    if (d1 === d0) continue;
+    digitsStart = d0;
+    digitsEnd = d1;
+    return true;
+  }
+  return false;
+}
+
+function lingerAt(t: string, k: number, e: number): boolean {
+  for (let p = k; p < e; p++) {
+    if (t.charCodeAt(p) !== 40 /* ( */) continue;
+    const q = skipReSpace(t, p + 1, e);
+    if (q + 7 > e || !ciAt(t, q, 'linger:')) continue;
+    const d0 = skipReSpace(t, q + 7, e);
+    const d1 = skipDigits(t, d0, e);
+    if (d1 === d0) continue;
+    const r = skipReSpace(t, d1, e);
+    let closed = false;
+    if (r < e && t.charCodeAt(r) === 47 /* / */) {
+      // the optional "/ b" group, then ")"
+      const u0 = skipReSpace(t, r + 1, e);
+      const u1 = skipDigits(t, u0, e);
+      if (u1 > u0) {
+        const v = skipReSpace(t, u1, e);
+        closed = v < e && t.charCodeAt(v) === 41;
+      }
+    }
+    if (!closed) closed = r < e && t.charCodeAt(r) === 41; // without the group
+    if (!closed) continue;
+    digitsStart = d0;
+    digitsEnd = d1;
+    return true;
+  }
+  return false;
+}
+
 const H_TOTALS = 1;
 const H_UNCOUNTED = 2;
 const H_ERROR = 3;
@@ -194,237 +299,14 @@ function capText(t: string, s: number, e: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// start times
-
-const DAY_MS = 86_400_000;
-/** Must equal the clock-skew tolerance of inferInstant in domain/time.ts. */
-const SKEW_MS = 5 * 60 * 1000;
-const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const NO_YEAR = -1;
-const NEAR_NOW = -2;
-
-function daysInMonth(y: number, m: number): number {
-  if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
-  return MONTH_DAYS[m - 1];
-}
-
-function utcDayOfWeek(y: number, m: number, d: number): number {
-  return (((Math.floor(Date.UTC(y, m - 1, d) / DAY_MS) + 4) % 7) + 7) % 7;
-}
-
-const DOW_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-/** A parsed wall time packed in one small integer: (((((dow|7)*13+month)*32+day)*24+hour)*60+minute)*60+second. */
-function packWallTime(w: WallTime): number {
-  return (((((w.dow ?? 7) * 13 + w.month) * 32 + w.day) * 24 + w.hour) * 60 + w.minute) * 60 + w.second;
-}
-
-/** Two digits at raw[k, k+2) or one at raw[k]: value * 4 + characters read, or -1. */
-function smallNumberAt(raw: string, k: number): number {
-  const a = raw.charCodeAt(k) - 48;
-  if (!(a >= 0 && a <= 9)) return -1;
-  const b = raw.charCodeAt(k + 1) - 48;
-  return b >= 0 && b <= 9 ? (a * 10 + b) * 4 + 2 : a * 4 + 1;
-}
-
-/**
- * parseWallTime (domain/time.ts) packed by packWallTime, or -1 when it is not a time. The form lmstat prints,
- * "Mon 1/20 10:30", is read here without a regular expression or any allocation; every other form goes to
- * parseWallTime itself. Same result either way (checked by test/unit/flexlm-fuzz.test.ts).
- */
-function wallTimeKey(raw: string): number {
-  const n = raw.length;
-  let ok = n >= 12 && n <= 15 && raw.charCodeAt(3) === 32;
-  let dow = 7;
-  let month = 0;
-  let day = 0;
-  let hour = 0;
-  let minute = 0;
-  if (ok) {
-    let c0 = raw.charCodeAt(0) | 32;
-    const c1 = raw.charCodeAt(1) | 32;
-    const c2 = raw.charCodeAt(2) | 32;
-    ok = c0 >= 97 && c0 <= 122 && c1 >= 97 && c1 <= 122 && c2 >= 97 && c2 <= 122;
-    let k = 4;
-    let v = ok ? smallNumberAt(raw, k) : -1;
-    if (v >= 0) {
-      month = v >> 2;
-      k += v & 3;
-      v = raw.charCodeAt(k) === 47 /* / */ ? smallNumberAt(raw, k + 1) : -1;
-    }
-    if (v >= 0) {
-      day = v >> 2;
-      k += 1 + (v & 3);
-      v = raw.charCodeAt(k) === 32 ? smallNumberAt(raw, k + 1) : -1;
-    }
-    if (v >= 0) {
-      hour = v >> 2;
-      k += 1 + (v & 3);
-      v = raw.charCodeAt(k) === 58 /* : */ ? smallNumberAt(raw, k + 1) : -1;
-    }
-    ok = v >= 0 && (v & 3) === 2 && k + 3 === n;
-    if (ok) {
-      minute = v >> 2;
-      c0 = raw.charCodeAt(0) | 32;
-      for (let i = 0; i < 7; i++) {
-        const name = DOW_NAMES[i];
-        if (name.charCodeAt(0) === c0 && name.charCodeAt(1) === c1 && name.charCodeAt(2) === c2) dow = i;
-      }
-    }
-  }
-  if (!ok) {
-    const w = parseWallTime(raw);
-    return w ? packWallTime(w) : -1;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59) return -1;
-  return (((((dow * 13 + month) * 32 + day) * 24 + hour) * 60 + minute) * 60);
-}
-
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
-
-/**
- * Memoised equivalent of `inferStartedAt(raw, now, tz)` from domain/time.ts, for one parse (one `now`, one
- * zone). inferStartedAt costs ~0.2 ms a call (it builds Intl formatters and formats several instants), which
- * would dominate a large output; this runs the same year-selection loop with the same rules, but converts
- * wall-clock times to UTC with a per-day cached zone offset, falling back to domain/time's zonedTimeToUtc on
- * days near a DST/offset transition (and to inferStartedAt itself for out-of-range `now` years). Results are
- * cached per parsed wall time, and the year a date falls in per date.
- * test/unit/flexlm-fuzz.test.ts checks it against inferStartedAt on random inputs and zones.
- */
-export class StartTimeInferrer {
-  private readonly zone: string;
-  private readonly nowMs: number;
-  private readonly nowYear: number;
-  private readonly delegate: boolean;
-  /** packed wall time -> result */
-  private readonly cache = new Map<number, string | null>();
-  private lastRaw = '';
-  private lastValue: string | null = null;
-  /** days since 1970 -> "YYYY-MM-DDT" */
-  private readonly isoDates = new Map<number, string>();
-  /** (dow*13+month)*32+day -> the year that date falls in (see compute) */
-  private readonly yearOfDate = new Map<number, number>();
-  /** (y*100+m)*100+d -> zone offset constant over [d-1, d+2), or null when it changes there */
-  private readonly dayOffset = new Map<number, number | null>();
-
-  constructor(
-    private readonly now: Date,
-    private readonly tz?: string,
-  ) {
-    this.nowMs = now.getTime();
-    this.zone = tz && isValidTimeZone(tz) ? tz : processTimeZone();
-    this.nowYear = Number.isFinite(this.nowMs) ? wallClock(this.nowMs, this.zone).year : 0;
-    this.delegate = !(this.nowYear >= 1000 && this.nowYear <= 9000);
-  }
-
-  infer(raw: string): string | null {
-    if (raw === this.lastRaw) return this.lastValue; // consecutive lines often share the start time
-    const key = wallTimeKey(raw);
-    let v: string | null | undefined = null;
-    if (key >= 0) {
-      v = this.cache.get(key);
-      if (v === undefined) {
-        // inferInstant only looks at the parsed wall time, so equal keys have equal results
-        v = this.delegate ? inferStartedAt(raw, this.now, this.tz) : this.compute(key);
-        this.cache.set(key, v);
-      }
-    }
-    this.lastRaw = raw;
-    this.lastValue = v;
-    return v;
-  }
-
-  private compute(key: number): string | null {
-    let k = key;
-    const second = k % 60;
-    k = (k - second) / 60;
-    const minute = k % 60;
-    k = (k - minute) / 60;
-    const hour = k % 24;
-    k = (k - hour) / 24;
-    const day = k % 32;
-    k = (k - day) / 32;
-    const month = k % 13;
-    const dowKey = (k - month) / 13;
-    const dow = dowKey === 7 ? undefined : dowKey;
-    // Which year a date falls in only depends on the time of day when that date is close to `now`; away from
-    // it, the year chosen for one time of a date holds for every time of that date, so it is cached per date.
-    const dateKey = (dowKey * 13 + month) * 32 + day;
-    let year = this.yearOfDate.get(dateKey);
-    if (year === undefined) {
-      year = this.pickYear(month, day, dow);
-      this.yearOfDate.set(dateKey, year);
-    }
-    if (year === NEAR_NOW) year = this.loopYear({ month, day, hour, minute, second, dow });
-    if (year === NO_YEAR) return null;
-    return this.iso(this.toUtc(year, month, day, hour, minute, second));
-  }
-
-  /** new Date(ms).toISOString() for whole seconds after 1970, from cached pieces (toISOString is slow). */
-  private iso(ms: number): string {
-    if (ms < 0 || ms % 1000 !== 0) return new Date(ms).toISOString();
-    const days = Math.floor(ms / DAY_MS);
-    let date = this.isoDates.get(days);
-    if (date === undefined) {
-      date = new Date(days * DAY_MS).toISOString().slice(0, 11); // "2026-01-20T"
-      this.isoDates.set(days, date);
-    }
-    const secs = (ms - days * DAY_MS) / 1000;
-    const minutes = Math.floor(secs / 60);
-    return `${date}${TWO_DIGITS[Math.floor(minutes / 60)]}:${TWO_DIGITS[minutes % 60]}:${TWO_DIGITS[secs % 60]}.000Z`;
-  }
-
-  /** The year inferInstant picks for this date whatever the time of day, NO_YEAR, or NEAR_NOW (it depends). */
-  private pickYear(month: number, day: number, dow: number | undefined): number {
-    for (let year = this.nowYear + 1; year >= this.nowYear - 7; year--) {
-      if (day <= daysInMonth(year, month) && Math.abs(Date.UTC(year, month - 1, day) - this.nowMs) < 3 * DAY_MS) return NEAR_NOW;
-    }
-    return this.loopYear({ month, day, hour: 0, minute: 0, second: 0, dow });
-  }
-
-  /** inferInstant's year-selection loop: the year of the instant it returns, or NO_YEAR. */
-  private loopYear(w: WallTime): number {
-    let fallback = NO_YEAR;
-    for (let year = this.nowYear + 1; year >= this.nowYear - 7; year--) {
-      if (w.day > daysInMonth(year, w.month)) continue;
-      const ms = this.toUtc(year, w.month, w.day, w.hour, w.minute, w.second);
-      if (ms > this.nowMs + SKEW_MS) continue;
-      if (w.dow === undefined || utcDayOfWeek(year, w.month, w.day) === w.dow) return year;
-      if (fallback === NO_YEAR && year >= this.nowYear - 1) fallback = year;
-    }
-    return fallback;
-  }
-
-  private toUtc(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
-    const key = (y * 100 + mo) * 100 + d;
-    let off = this.dayOffset.get(key);
-    if (off === undefined) {
-      // zonedTimeToUtc only ever samples the offset within +-14h of the local day; if the offset is the same
-      // a day before and two days after, it is constant there and the conversion is a subtraction.
-      const base = Date.UTC(y, mo - 1, d);
-      const a = zoneOffsetMs(base - DAY_MS, this.zone);
-      const b = zoneOffsetMs(base + 2 * DAY_MS, this.zone);
-      off = a === b ? a : null;
-      this.dayOffset.set(key, off);
-    }
-    if (off === null) return zonedTimeToUtc(y, mo, d, h, mi, s, this.zone);
-    return Date.UTC(y, mo - 1, d, h, mi, s) - off;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // the parser
 
-// field slots for LmstatParser.str()
-const S_USER = 0;
-const S_HOST = 1;
-const S_DISPLAY = 2;
-const S_VERSION = 3;
-const S_SERVER_HOST = 4;
-const S_START = 5;
-const S_RES_KIND = 6;
-const S_RES_TARGET = 7;
-const S_RES_SERVER = 8;
+// field slots for StringInterner.field()
+const S_VERSION = 0;
+const S_SERVER_HOST = 1;
+const S_RES_KIND = 2;
+const S_RES_TARGET = 3;
+const S_RES_SERVER = 4;
 
 type Mode = 'header' | 'servers' | 'vendors' | 'features';
 
@@ -468,37 +350,13 @@ class LmstatParser {
   /** issued / in use read by readTotals() */
   private hIssued: number | null = null;
   private hUsed: number | null = null;
-  /** Last string produced for each field slot, and where it was read in the input (see str()). */
-  private readonly slotStart: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-  private readonly slotEnd: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-  private readonly slotValue: string[] = ['', '', '', '', '', '', '', '', '', ''];
+  /** Version, server host and reservation field strings: one string per distinct text (see field slots). */
+  private readonly strings = new StringInterner();
 
   constructor(opts: ParseOptions | undefined) {
     const now = opts?.now instanceof Date && Number.isFinite(opts.now.getTime()) ? opts.now : new Date();
     this.times = new StartTimeInferrer(now, typeof opts?.timeZone === 'string' ? opts.timeZone : undefined);
     this.snap = emptySnapshot(typeof opts?.serverId === 'string' ? opts.serverId : 'flexlm', 'flexlm', now);
-  }
-
-  /**
-   * t[a, b) as a string, reusing the string of the previous line for the same field (`slot`) when the text
-   * is the same: server host, version, user, host, display and start time repeat on consecutive lines of
-   * large outputs, so this removes most per-line string allocation (and the GC work behind it). The
-   * comparison runs on the input text itself (flat, so charCodeAt stays on the fast path).
-   */
-  private str(slot: number, t: string, a: number, b: number): string {
-    const len = b - a;
-    if (len <= 0) return '';
-    const pa = this.slotStart[slot];
-    if (this.slotEnd[slot] - pa === len) {
-      let k = 0;
-      while (k < len && t.charCodeAt(pa + k) === t.charCodeAt(a + k)) k++;
-      if (k === len) return this.slotValue[slot];
-    }
-    const v = t.slice(a, b);
-    this.slotStart[slot] = a;
-    this.slotEnd[slot] = b;
-    this.slotValue[slot] = v;
-    return v;
   }
 
   // ----------------------------------------------------------------------------------------- warnings
@@ -1028,7 +886,7 @@ class LmstatParser {
         let b = e - 1;
         while (a < b && isWs(t.charCodeAt(a))) a++;
         while (b > a && isWs(t.charCodeAt(b - 1))) b--;
-        serverInfo = a < b ? this.str(S_RES_SERVER, t, a, b) : null;
+        serverInfo = a < b ? this.strings.field(S_RES_SERVER, t, a, b) : null;
         bodyEnd = open;
         while (bodyEnd > k && isWs(t.charCodeAt(bodyEnd - 1))) bodyEnd--;
       }
@@ -1036,11 +894,11 @@ class LmstatParser {
     // KIND TARGET
     let kindEnd = k;
     while (kindEnd < bodyEnd && !isWs(t.charCodeAt(kindEnd))) kindEnd++;
-    const kindRaw = this.str(S_RES_KIND, t, k, kindEnd);
+    const kindRaw = this.strings.field(S_RES_KIND, t, k, kindEnd);
     const kindText = RESERVATION_KINDS.has(kindRaw) ? kindRaw : kindRaw.toUpperCase();
     let targetStart = kindEnd;
     while (targetStart < bodyEnd && isWs(t.charCodeAt(targetStart))) targetStart++;
-    const target = this.str(S_RES_TARGET, t, targetStart, bodyEnd);
+    const target = this.strings.field(S_RES_TARGET, t, targetStart, bodyEnd);
     const kind: ReservationKind = RESERVATION_KINDS.has(kindText) ? (kindText as ReservationKind) : 'OTHER';
     const count = digitsAt(t, s, countEnd);
     if (count === null) {
@@ -1077,32 +935,53 @@ class LmstatParser {
       }
     }
     if (pivot < 0) return false;
+    // "(host3.domain.net/27002 7086)": host, port, handle ("licensevm.domain.example/port 1090" has no port number).
+    // One pass from the right to the "(" finds, in the group t(open, pivot): b = one past its last non-space,
+    // sp = the last space before b, hpEnd = one past the last non-space before sp, the last "/" before hpEnd
+    // (slashHp) or, for a group without an inner space, before b (slashB), and a = its first non-space.
     let open = pivot - 1;
-    while (open >= s && t.charCodeAt(open) !== 40 /* ( */) open--;
+    let a = -1;
+    let b = -1;
+    let sp = -1;
+    let hpEnd = -1;
+    let slashB = -1;
+    let slashHp = -1;
+    for (; open >= s; open--) {
+      const c = t.charCodeAt(open);
+      if (c === 40 /* ( */) break;
+      if (isWs(c)) {
+        if (b >= 0 && sp < 0) sp = open;
+        continue;
+      }
+      a = open;
+      if (sp < 0) {
+        if (b < 0) b = open + 1;
+        if (c === 47 /* / */ && slashB < 0) slashB = open;
+      } else {
+        if (hpEnd < 0) hpEnd = open + 1;
+        if (c === 47 && slashHp < 0) slashHp = open;
+      }
+    }
     if (open < s) return false;
     const f = this.feature!;
-
-    // "(host3.domain.net/27002 7086)": host, port, handle ("licensevm.domain.example/port 1090" has no port number)
-    let a = open + 1;
-    while (a < pivot && isWs(t.charCodeAt(a))) a++;
-    let b = pivot;
-    while (b > a && isWs(t.charCodeAt(b - 1))) b--;
+    if (a < 0) {
+      // nothing but spaces
+      a = pivot;
+      b = pivot;
+    }
     const serverInfo = a < b ? t.slice(a, b) : null;
-    let sp = b - 1;
-    while (sp >= a && !isWs(t.charCodeAt(sp))) sp--;
-    const handle = sp >= a && sp + 1 < b ? t.slice(sp + 1, b) : null;
-    let hpEnd = sp >= a ? sp : b;
-    while (hpEnd > a && isWs(t.charCodeAt(hpEnd - 1))) hpEnd--;
-    let slash = hpEnd - 1;
-    while (slash >= a && t.charCodeAt(slash) !== 47 /* / */) slash--;
+    const inner = sp >= a; // a space inside the group: "host/port handle"
+    const handle = inner && sp + 1 < b ? t.slice(sp + 1, b) : null;
+    if (!inner) hpEnd = b;
+    const slash = inner ? slashHp : slashB;
     let serverHost: string | null = null;
     let serverPort: number | null = null;
     if (slash >= a) {
-      serverHost = slash > a ? this.str(S_SERVER_HOST, t, a, slash) : null;
+      serverHost = slash > a ? this.strings.field(S_SERVER_HOST, t, a, slash) : null;
       const port = digitsAt(t, slash + 1, hpEnd);
       serverPort = port !== null && port <= 65535 ? port : null;
     } else if (hpEnd > a) {
-      serverHost = this.str(S_SERVER_HOST, t, a, hpEnd);
+      serverHost = this.strings.field(S_SERVER_HOST, t, a, hpEnd);
     }
 
     // "(v61.9)" just before the server group; a group with spaces inside is not a version
@@ -1116,7 +995,7 @@ class LmstatParser {
       while (vOpen >= s && t.charCodeAt(vOpen) !== 40 && !isWs(t.charCodeAt(vOpen))) vOpen--;
       if (vOpen >= s && t.charCodeAt(vOpen) === 40) {
         vStart = vOpen + 1;
-        version = this.str(S_VERSION, t, vStart, j);
+        version = this.strings.field(S_VERSION, t, vStart, j);
         leftEnd = vOpen;
       }
     }
@@ -1152,20 +1031,16 @@ class LmstatParser {
     }
     let te = k;
     while (te > ts && isWs(t.charCodeAt(te - 1))) te--;
-    const startTime = this.str(S_START, t, ts, te);
+    const startedAt = this.times.inferAt(t, ts, te);
+    const startTime = this.times.raw;
     let count = 1;
     let pid: number | null = null;
     let linger: number | null = null;
     if (k < e) {
-      const suffix = t.slice(k, e);
-      const cm = COUNT_RE.exec(suffix);
-      if (cm) count = this.checkCount(cm[1], 0, cm[1].length, s, e, ln, t);
-      const pm = PID_RE.exec(suffix);
-      if (pm) pid = toSafeInt(pm[1]);
-      const lm = LINGER_RE.exec(suffix);
-      if (lm) linger = toSafeInt(lm[1]);
+      if (countAt(t, k, e)) count = this.checkCount(t, digitsStart, digitsEnd, s, e, ln);
+      if (pidAt(t, k, e)) pid = digitsAt(t, digitsStart, digitsEnd);
+      if (lingerAt(t, k, e)) linger = digitsAt(t, digitsStart, digitsEnd);
     }
-    const startedAt = this.times.infer(startTime);
     if (startedAt === null) {
       this.warn({ code: 'BAD_DATE', message: `feature ${f.name}: cannot read start time "${startTime.slice(0, 60)}"`, line: ln, feature: f.name, affectsCounts: false });
     }
@@ -1248,15 +1123,15 @@ class LmstatParser {
     this.wDetail = detail;
     this.wDisplay = null;
     if (n <= 2) {
-      this.wUser = n > 0 ? this.str(S_USER, t, ts[0], te[0]) : '';
-      this.wHost = n > 1 ? this.str(S_HOST, t, ts[1], te[1]) : '';
+      this.wUser = n > 0 ? t.slice(ts[0], te[0]) : '';
+      this.wHost = n > 1 ? t.slice(ts[1], te[1]) : '';
       return;
     }
     if (n === 3) {
       // the common case; rules 3 and 4 agree here whatever the third token looks like
-      this.wUser = this.str(S_USER, t, ts[0], te[0]);
-      this.wHost = this.str(S_HOST, t, ts[1], te[1]);
-      this.wDisplay = this.str(S_DISPLAY, t, ts[2], te[2]);
+      this.wUser = t.slice(ts[0], te[0]);
+      this.wHost = t.slice(ts[1], te[1]);
+      this.wDisplay = t.slice(ts[2], te[2]);
       return;
     }
     let d = -1;
@@ -1295,9 +1170,9 @@ class LmstatParser {
         this.wDetail = detail ? `${extra} ${detail}` : extra;
       }
     }
-    this.wUser = this.str(S_USER, t, ts[0], te[d - 2]);
-    this.wHost = this.str(S_HOST, t, ts[d - 1], te[d - 1]);
-    this.wDisplay = this.str(S_DISPLAY, t, ts[d], displayEnd);
+    this.wUser = t.slice(ts[0], te[d - 2]);
+    this.wHost = t.slice(ts[d - 1], te[d - 1]);
+    this.wDisplay = t.slice(ts[d], displayEnd);
   }
 
   // ----------------------------------------------------------------------------------------- end

@@ -2,6 +2,10 @@
  * Parser for Reprise License Manager status output: `rlmutil rlmstat -a` and its subsets (`-l isv`, `-i isv`,
  * `-p product`; `-avail` lines are read where they use the pool format below, others become warnings).
  * Pure: text in, Snapshot out; no I/O; never throws. One pass over the lines, cheap prefix checks before regexes.
+ * Performance (outputs can be tens of megabytes): the lines are walked as ranges of the text (no array of lines);
+ * in a usage section a checkout line of the common shape is read in place by fastCheckout (no line string, no
+ * regular expression, same result as checkoutLine); start times are inferred once per distinct text
+ * (StartTimeInferrer) and product/version strings interned. npm run bench -- parse measures it.
  *
  * What rlmstat prints (RLM v9 .. v16; lines are tab-indented by a real rlmstat, some versions print the rlm and ISV
  * status blocks unindented, and captures may have been dedented or use CRLF, so every line is read trimmed):
@@ -64,7 +68,8 @@ import type {
   VendorDaemon,
 } from '../../domain/snapshot';
 import { emptyFeature, emptySnapshot } from '../../domain/snapshot';
-import { inferStartedAt } from '../../domain/time';
+import { StringInterner } from '../flexlm/intern';
+import { StartTimeInferrer } from '../flexlm/start-time';
 
 export interface RlmParseOptions extends ParseOptions {
   /** 'rlm' (default) for a spawned rlmutil, 'rlm-file' for a captured output. */
@@ -119,6 +124,30 @@ const RE_HANDLE = /\(handle:\s*([^)\s]+)\s*\)/i;
 const RE_CONN_ATTEMPT = /^Connection attempted to host:\s*"([^"]*)"\s*on port\s*(\d+)/i;
 const RE_STATS_TIMES = /^[\d:d\s]+$/;
 const RE_NUM_PER_SEC = /(\d+)\s*\(\s*[\d.]+\s*\/\s*sec\s*\)/g;
+
+/** JavaScript's \s (and what String.prototype.trim removes). */
+function isReSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** \d{1,2} at t[k] (greedy): the index after it, or -1. */
+function digits12(t: string, k: number, e: number): number {
+  if (k >= e || !isDigit(t.charCodeAt(k))) return -1;
+  return k + 1 < e && isDigit(t.charCodeAt(k + 1)) ? k + 2 : k + 1;
+}
+
+/** The value of the (at most 15) digits t[a, b). */
+function digitsValue(t: string, a: number, b: number): number {
+  let n = 0;
+  for (let k = a; k < b; k++) n = n * 10 + (t.charCodeAt(k) - 48);
+  return n;
+}
 
 function safeInt(s: string | undefined | null): number | null {
   if (s === undefined || s === null) return null;
@@ -252,7 +281,9 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
   const warnings: ParseWarning[] = [];
   let suppressed = 0;
   let suppressedAffecting = 0;
-  const startedAtCache = new Map<string, string | null>();
+  // inferStartedAt(raw, now, tz), memoised (the same results: see StartTimeInferrer)
+  const times = new StartTimeInferrer(now, tz);
+  const strings = new StringInterner();
 
   let section: Section = 'none';
   let currentIsv: string | null = null;
@@ -319,13 +350,7 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
     warn(w);
   };
 
-  const startedAt = (raw: string): string | null => {
-    const hit = startedAtCache.get(raw);
-    if (hit !== undefined) return hit;
-    const v = inferStartedAt(raw, now, tz);
-    startedAtCache.set(raw, v);
-    return v;
-  };
+  const startedAt = (raw: string): string | null => times.infer(raw);
 
   const endConnErr = (): void => {
     currentConnErr = null;
@@ -449,6 +474,181 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
     return true;
   };
 
+  // "host/port " of the usage section, made once per section for serverInfo (see fastCheckout)
+  let infoHost: string | null = null;
+  let infoPort: number | null = null;
+  let infoPrefix = '';
+  let infoPrefixSp = '';
+  // where the next "@" of the text is at or after nextAtFrom (text.length: none), so that finding the "@" of each
+  // line never searches the same text twice
+  let nextAt = -1;
+  let nextAtFrom = 0;
+  const atFrom = (k: number): number => {
+    if (k > nextAt || k < nextAtFrom) {
+      nextAt = text.indexOf('@', k);
+      if (nextAt < 0) nextAt = text.length;
+      nextAtFrom = k;
+    }
+    return nextAt;
+  };
+
+  /**
+   * checkoutLine() for the line text[s, e) (trimmed), without the regular expression and without slicing the line,
+   * when the line has exactly the common shape
+   *   PRODUCT VERSION: USER@HOST COUNT/RES at M/D H:MM[ (handle: H)]
+   * (one "@", no "(vCLIENT)" or "(h)" group, no seconds or year, one space inside the date-time, nothing after the
+   * handle), for which what RE_CHECKOUT captures is clear: the same values, warnings and effects as checkoutLine.
+   * Any other line returns false untouched, and checkoutLine reads it.
+   */
+  const fastCheckout = (s: number, e: number, lineNo: number): boolean => {
+    const t = text;
+    if (e - s > MAX_REGEX_LINE) return false; // checkoutLine does not read those
+    let k = s;
+    // (\S+)\s+ : the product
+    while (k < e && !isReSpace(t.charCodeAt(k))) k++;
+    const productEnd = k;
+    if (k === s || k >= e) return false;
+    while (k < e && isReSpace(t.charCodeAt(k))) k++;
+    // ([^\s:]+):\s+ : the version
+    const versionStart = k;
+    let c = 0;
+    while (k < e && (c = t.charCodeAt(k)) !== 58 && !isReSpace(c)) k++;
+    const versionEnd = k;
+    if (k === versionStart || c !== 58 || k >= e) return false;
+    k++;
+    const w = k;
+    while (k < e && isReSpace(t.charCodeAt(k))) k++;
+    if (k === w) return false;
+    // (.+)@ : the user, up to the only "@" of the line (never empty: t[k] is not a space)
+    const userStart = k;
+    const at = atFrom(userStart);
+    if (at >= e || at === userStart || atFrom(at + 1) < e) return false;
+    for (k = userStart; k < at; k++) {
+      c = t.charCodeAt(k);
+      if (c === 0x2028 || c === 0x2029) return false; // "." does not match these
+    }
+    let userEnd = at;
+    while (isReSpace(t.charCodeAt(userEnd - 1))) userEnd--; // m[3].trim(); t[userStart] is not a space
+    // ([^\s(]*) then \s+ (no "(vCLIENT)" group)
+    k = at + 1;
+    while (k < e && (c = t.charCodeAt(k)) !== 40 && !isReSpace(c)) k++;
+    const hostEnd = k;
+    if (k >= e || c === 40) return false;
+    while (k < e && isReSpace(t.charCodeAt(k))) k++;
+    // (\d+)\/(\d+) (no "(handle)" group before it)
+    const countStart = k;
+    while (k < e && isDigit(t.charCodeAt(k))) k++;
+    const countEnd = k;
+    if (k === countStart || k >= e || t.charCodeAt(k) !== 47) return false;
+    k++;
+    const resStart = k;
+    while (k < e && isDigit(t.charCodeAt(k))) k++;
+    if (k === resStart) return false;
+    // \s+at\s+
+    let w0 = k;
+    while (k < e && isReSpace(t.charCodeAt(k))) k++;
+    // (" at " with plain spaces, which checkoutLine requires in the line before it runs the expression)
+    if (k === w0 || k + 3 > e || t.charCodeAt(k - 1) !== 32 || t.charCodeAt(k) !== 97 || t.charCodeAt(k + 1) !== 116 || t.charCodeAt(k + 2) !== 32) return false;
+    k += 2;
+    w0 = k;
+    while (k < e && isReSpace(t.charCodeAt(k))) k++;
+    if (k === w0) return false;
+    // \d{1,2}/\d{1,2} \d{1,2}:\d{2}, followed by the end or a space
+    const timeStart = k;
+    k = digits12(t, k, e);
+    if (k < 0 || t.charCodeAt(k) !== 47) return false;
+    k = digits12(t, k + 1, e);
+    if (k < 0 || t.charCodeAt(k) !== 32) return false;
+    k = digits12(t, k + 1, e);
+    if (k < 0 || t.charCodeAt(k) !== 58 || k + 3 > e || !isDigit(t.charCodeAt(k + 1)) || !isDigit(t.charCodeAt(k + 2))) return false;
+    k += 3;
+    const timeEnd = k;
+    // \s*(.*)$ : nothing, or exactly "(handle: H)"
+    let handle: string | null = null;
+    if (k < e) {
+      if (!isReSpace(t.charCodeAt(k))) return false;
+      while (isReSpace(t.charCodeAt(k))) k++; // e is not a space
+      if (!t.startsWith('(handle:', k) || t.charCodeAt(e - 1) !== 41) return false;
+      // (the tail is (.*): no line separator inside it)
+      k += 8;
+      while (k < e && isReSpace((c = t.charCodeAt(k))) && c !== 0x2028 && c !== 0x2029) k++;
+      const handleStart = k;
+      while (k < e && (c = t.charCodeAt(k)) !== 41 && !isReSpace(c)) k++;
+      const handleEnd = k;
+      while (k < e && isReSpace((c = t.charCodeAt(k))) && c !== 0x2028 && c !== 0x2029) k++;
+      if (handleEnd === handleStart || k !== e - 1) return false;
+      handle = t.slice(handleStart, handleEnd);
+    }
+
+    // what checkoutLine does with the match
+    flushPending();
+    const product = strings.field(0, t, s, productEnd);
+    const version = strings.field(1, t, versionStart, versionEnd);
+    const username = t.slice(userStart, userEnd);
+    const hostname = t.slice(at + 1, hostEnd);
+    const first = countEnd - countStart <= 15 ? digitsValue(t, countStart, countEnd) : null;
+    const sa = times.inferAt(t, timeStart, timeEnd);
+    const startTime = times.raw;
+    const isv = currentIsv;
+    const acc = featureAcc(product, isv);
+    let serverHost = sectionHost;
+    let serverPort = sectionPort;
+    if ((!serverHost || !serverPort) && isv) {
+      const v = vendors.get(isv);
+      if (v) {
+        serverHost = serverHost || v.host || null;
+        serverPort = serverPort || v.port || null;
+      }
+    }
+    let serverInfo: string | null = null;
+    if (serverHost && serverPort) {
+      if (serverHost !== infoHost || serverPort !== infoPort) {
+        infoHost = serverHost;
+        infoPort = serverPort;
+        // flat strings (join), so that each serverInfo below is one concatenation of two flat strings
+        infoPrefix = [serverHost, '/', serverPort].join('');
+        infoPrefixSp = [infoPrefix, ' '].join('');
+      }
+      serverInfo = handle ? infoPrefixSp + handle : infoPrefix;
+    }
+    let count = first ?? 0;
+    if (count <= 0) {
+      warn({
+        code: 'BAD_COUNT',
+        message: `checkout line holds ${t.slice(countStart, countEnd)} licenses; counted as 1`,
+        line: lineNo,
+        text: cap(t.slice(s, e)),
+        affectsCounts: true,
+        feature: product,
+      });
+      count = 1;
+    }
+    if (sa === null) {
+      warn({ code: 'BAD_DATE', message: `start time "${startTime}" could not be read`, line: lineNo, text: cap(t.slice(s, e)), affectsCounts: false, feature: product });
+    }
+    const co: Checkout = {
+      username,
+      hostname,
+      display: null,
+      version,
+      serverInfo,
+      serverHost: serverHost ?? null,
+      serverPort: serverPort ?? null,
+      handle,
+      count,
+      startTime,
+      startedAt: sa,
+      linger: null,
+      borrowed: false,
+      pid: null,
+      detail: null,
+    };
+    acc.feature.checkouts.push(co);
+    serverAnswered = true;
+    sawContent = true;
+    return true;
+  };
+
   /** "converge_super v3.0" / "nuke_r v2024.0701, pool: 10" in a pool section (or before any section). */
   const productLine = (t: string, lineNo: number): boolean => {
     if (t.length > MAX_REGEX_LINE) return false;
@@ -460,13 +660,34 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
     return true;
   };
 
-  const lines = text.split(/\r\n|\n|\r/);
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i];
-    if (!raw) continue;
-    const t = raw.trim();
-    if (!t) continue;
-    const lineNo = i + 1;
+  // The lines of text.split(/\r\n|\n|\r/), walked as [start, end) ranges of the text (no array of lines, and no
+  // line string when the usage fast path reads the line).
+  const len = text.length;
+  let nextCR = -1; // where the next "\r" is, at or after `start` (len: none)
+  let lineNo = 0;
+  for (let start = 0; start <= len; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = len;
+    if (nextCR < start) {
+      nextCR = text.indexOf('\r', start);
+      if (nextCR < 0) nextCR = len;
+    }
+    let next = end + 1;
+    if (nextCR < end) {
+      end = nextCR;
+      next = end + 1 < len && text.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
+    }
+    const s0 = start;
+    start = next;
+    lineNo++;
+    // raw.trim()
+    let s = s0;
+    let e = end;
+    while (s < e && isReSpace(text.charCodeAt(s))) s++;
+    while (e > s && isReSpace(text.charCodeAt(e - 1))) e--;
+    if (s >= e) continue;
+    if (section === 'usage' && fastCheckout(s, e, lineNo)) continue;
+    const t = text.slice(s, e);
     const c0 = t.charCodeAt(0);
 
     // --- separators: "------------------------", "--------- ISV servers ----------"
