@@ -13,7 +13,13 @@ const soft = process.argv.includes('--soft');
 const dist = path.join(root, 'dist');
 const started = Date.now();
 fs.rmSync(dist, { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+let tscPath;
+try {
+  tscPath = require.resolve('typescript/bin/tsc');
+} catch {
+  tscPath = null; // e.g. `npm install --package-lock-only`: nothing is installed yet
+}
+const tsc = tscPath ? spawnSync(process.execPath, [tscPath, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' }) : { status: 1 };
 if (tsc.status !== 0) {
   fs.rmSync(dist, { recursive: true, force: true });
   const msg = 'licensegraph: the TypeScript build failed; the CLI will run from the sources (slower start). Run `npm run typecheck`.';
