@@ -283,11 +283,8 @@ export class UsageRepository {
 
     // Both lists come sorted by their keys (ORDER BY ... COLLATE "C", the order of JS string comparison); samples
     // exist only for groupings by TIME, SERVER and FEATURE, so a two-pointer merge joins them.
+    if (!samples) return sessions;
     const out: UsageRowData[] = [];
-    if (!samples) {
-      for (const r of sessions) out.push({ ...r, peakInUse: null, averageInUse: null });
-      return out;
-    }
     let i = 0;
     let j = 0;
     while (i < sessions.length || j < samples.length) {
@@ -295,7 +292,7 @@ export class UsageRepository {
       const b = samples[j];
       const c = !a ? 1 : !b ? -1 : compareKeys(a, b);
       if (c < 0) {
-        out.push({ ...a, peakInUse: null, averageInUse: null });
+        out.push(a);
         i++;
       } else if (c > 0) {
         out.push({
@@ -315,7 +312,9 @@ export class UsageRepository {
         });
         j++;
       } else {
-        out.push({ ...a, peakInUse: b.peak, averageInUse: b.average });
+        a.peakInUse = b.peak;
+        a.averageInUse = b.average;
+        out.push(a);
         i++;
         j++;
       }
@@ -381,7 +380,7 @@ export class UsageRepository {
     return buckets.unit ? sql`u.day = greatest(${bstart}, ${ts(E)})` : sql`u.day = ${ts(E)}`;
   }
 
-  private async sessionGroups(db: Database, q: UsageQuery, buckets: Buckets, maxRows: number): Promise<Array<Omit<UsageRowData, 'peakInUse' | 'averageInUse'>>> {
+  private async sessionGroups(db: Database, q: UsageQuery, buckets: Buckets, maxRows: number): Promise<UsageRowData[]> {
     const E = q.from;
     const L = q.to;
     const whereS = filterSql('s', q, { users: true, hosts: true });
@@ -422,6 +421,8 @@ export class UsageRepository {
       distinctUsers: Number(r.users),
       firstSeen: r.first_at === null ? null : new Date(Number(r.first_at)),
       lastSeen: r.last_at === null ? null : new Date(Number(r.last_at)),
+      peakInUse: null,
+      averageInUse: null,
     }));
   }
 
