@@ -6,6 +6,7 @@
  */
 import type { GatewayExecutor, GatewayInterface, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
 import { type DocumentNode, type ExecutionResult, type GraphQLSchema, execute } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 
@@ -61,7 +62,11 @@ export class JitGateway implements GatewayInterface {
           operationName: rc.operationName ?? undefined,
         })) as ExecutionResult<Record<string, any>, Record<string, any>>;
       }
-      return (await c.query(undefined, rc.context, rc.request.variables ?? {})) as ExecutionResult<Record<string, any>, Record<string, any>>;
+      // Coerce the variables the way graphql-js does (defaults for omitted variables, input coercion) and give the
+      // compiled query the result; invalid variables are reported with graphql-js's messages.
+      const coerced = getVariableValues(this.schema, rc.operation.variableDefinitions ?? [], rc.request.variables ?? {});
+      if (coerced.errors) return { errors: coerced.errors } as ExecutionResult<Record<string, any>, Record<string, any>>;
+      return (await c.query(undefined, rc.context, coerced.coerced)) as ExecutionResult<Record<string, any>, Record<string, any>>;
     };
     return { executor };
   }

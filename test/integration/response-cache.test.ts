@@ -98,3 +98,19 @@ test('exactly one source fetch per max-age window under 200 concurrent clients',
     await t.close();
   }
 });
+
+test('compiled execution applies variable defaults and reports invalid variables like graphql-js', async () => {
+  const t = await startTestApp({ servers: [serverConfig('s1', { type: 'flexlm' })], sources: { s1: ScriptedSource.constant('s1', snapshot('s1', [feature('F', 10, 0)])) } });
+  try {
+    const withDefault = 'query($inUse: Boolean! = false) { licenseReport(filter: { inUse: $inUse }) { summaryByFeature { info { name } } } }';
+    const r = await t.raw(withDefault, {});
+    expect(r.errors).toBeUndefined();
+    expect(r.data.licenseReport.summaryByFeature).toEqual([{ info: { name: 'F' } }]);
+    expect((await t.raw(withDefault, { inUse: true })).data.licenseReport.summaryByFeature).toEqual([]);
+    const bad = await t.raw(withDefault, { inUse: 'yes' });
+    expect(bad.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(bad.errors![0].message).toContain('$inUse');
+  } finally {
+    await t.close();
+  }
+});
