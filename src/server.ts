@@ -29,7 +29,8 @@ import { AppMetrics, registerMetricsRoute } from './http/metrics';
 import { attachGraphqlWs } from './http/ws';
 import { createLiveServices } from './services/events';
 import type { Services } from './services/services';
-import { SnapshotService } from './services/snapshot.service';
+import { SnapshotService, type ServerState } from './services/snapshot.service';
+import { viewOf } from './graphql/views';
 import { HistoryService } from './services/history.service';
 import { Poller, type PollerOptions } from './services/poller';
 import { UsageService } from './services/usage.service';
@@ -93,6 +94,8 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     config.servers.map((c) => ({ config: c, source: metrics.instrumentSource(c.id, opts.sources?.[c.id] ?? (c.type === 'ingest' ? new IngestSource(c) : createSource(c))) })),
     { now: opts.now, logger },
   );
+  // Build the GraphQL view of each new snapshot when it arrives (the poll pays), not in the first request after it.
+  snapshots.on('state', (state: ServerState) => viewOf(state));
   const auth = new AuthService(opts.store, { ...opts.authOptions, logger: storeLogger(logger) });
   // Live events for subscriptions: snapshot diffs and alerts on an event bus (NOTIFY fan-out on PostgreSQL).
   const live = createLiveServices({ config, store: opts.store, snapshots, logger });
@@ -225,7 +228,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       const key = responseCache.key(principal.role, body.query, body.operationName, body.variables, versions);
       const hit = responseCache.get(key);
       if (hit !== undefined) {
-        return reply.code(200).header('content-type', 'application/json; charset=utf-8').header('x-cache', 'HIT').send(hit);
+        return reply.code(200).header('content-type', 'application/json; charset=utf-8').header('x-cache', 'HIT').send(hit as unknown as string);
       }
       req.responseCacheKey = key;
       req.responseCacheVersions = versions;
@@ -233,7 +236,12 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     onSend: async (req, reply, payload) => {
       if (req.responseCacheKey && reply.statusCode === 200 && typeof payload === 'string' && req.lgContext?.outcome.ok) {
         // Store only if no new snapshot arrived while this request executed.
-        if (responseCache.freshVersions() === req.responseCacheVersions) responseCache.set(req.responseCacheKey, payload);
+        if (responseCache.freshVersions() === req.responseCacheVersions) {
+          // Encode once: the buffer is both sent now and kept (a string would be measured and encoded again).
+          const bytes = Buffer.from(payload, 'utf8');
+          responseCache.set(req.responseCacheKey, bytes);
+          return bytes;
+        }
       }
       return payload;
     },

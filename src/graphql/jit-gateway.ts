@@ -5,8 +5,7 @@
  * each operation once into straight-line JavaScript. Compiled operations are kept in a bounded LRU.
  */
 import type { GatewayExecutor, GatewayInterface, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
-import { type DocumentNode, type ExecutionResult, type GraphQLSchema, execute } from 'graphql';
-import { getVariableValues } from 'graphql/execution/values';
+import { type DocumentNode, type ExecutionResult, type GraphQLSchema, execute, valueFromASTUntyped } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 
@@ -62,11 +61,15 @@ export class JitGateway implements GatewayInterface {
           operationName: rc.operationName ?? undefined,
         })) as ExecutionResult<Record<string, any>, Record<string, any>>;
       }
-      // Coerce the variables the way graphql-js does (defaults for omitted variables, input coercion) and give the
-      // compiled query the result; invalid variables are reported with graphql-js's messages.
-      const coerced = getVariableValues(this.schema, rc.operation.variableDefinitions ?? [], rc.request.variables ?? {});
-      if (coerced.errors) return { errors: coerced.errors } as ExecutionResult<Record<string, any>, Record<string, any>>;
-      return (await c.query(undefined, rc.context, coerced.coerced)) as ExecutionResult<Record<string, any>, Record<string, any>>;
+      // graphql-jit does not apply a variable's default when the variable is omitted: supply the default in its
+      // external (JSON) form so the compiled coercion reads it like any client value. Invalid variables were already
+      // refused with graphql-js's messages before execution (the limits plugin coerces them).
+      const variables: Record<string, unknown> = { ...(rc.request.variables ?? {}) };
+      for (const def of rc.operation.variableDefinitions ?? []) {
+        const name = def.variable.name.value;
+        if (def.defaultValue && variables[name] === undefined) variables[name] = valueFromASTUntyped(def.defaultValue);
+      }
+      return (await c.query(undefined, rc.context, variables)) as ExecutionResult<Record<string, any>, Record<string, any>>;
     };
     return { executor };
   }

@@ -5,7 +5,7 @@
  * Only operations that read nothing but live snapshot data are cached (licenseReport, feature, licenseServers
  * and the types under them, minus the history fields that query the database); the analysis is done once per
  * document. An entry is served only while every server's snapshot is fresh (younger than its max age), so the
- * cache never hides a refresh, and never waits on a slow server. Entries hold the exact bytes Apollo sent;
+ * cache never hides a refresh, and never waits on a slow server. Entries hold the exact bytes Apollo sent (UTF-8 buffers);
  * memory is bounded by an LRU on total size. Only application/json POSTs are served from the cache (CSRF-safe,
  * like Apollo's own preflight rule), and only after the request's token was authenticated.
  */
@@ -36,7 +36,7 @@ export interface CacheStats {
 }
 
 export class ResponseCache {
-  private readonly entries: LRUCache<string, string>;
+  private readonly entries: LRUCache<string, Buffer>;
   private readonly analysis: LRUCache<string, boolean>;
   readonly stats = { hits: 0, misses: 0, stores: 0 };
 
@@ -45,7 +45,7 @@ export class ResponseCache {
     private readonly snapshots: SnapshotService,
     opts: ResponseCacheOptions = {},
   ) {
-    this.entries = new LRUCache<string, string>({ maxSize: opts.maxBytes ?? 64 * 1024 * 1024, sizeCalculation: (v, k) => v.length + k.length + 64 });
+    this.entries = new LRUCache<string, Buffer>({ maxSize: opts.maxBytes ?? 64 * 1024 * 1024, sizeCalculation: (v, k) => v.length + k.length + 64 });
     this.analysis = new LRUCache<string, boolean>({ max: opts.maxDocuments ?? 1000 });
   }
 
@@ -103,14 +103,15 @@ export class ResponseCache {
     return `${role}|${versions}|${h}`;
   }
 
-  get(key: string): string | undefined {
+  /** The exact response bytes (UTF-8), sent as they are: no re-encoding. */
+  get(key: string): Buffer | undefined {
     const v = this.entries.get(key);
     if (v === undefined) this.stats.misses++;
     else this.stats.hits++;
     return v;
   }
 
-  set(key: string, body: string): void {
+  set(key: string, body: Buffer): void {
     this.entries.set(key, body);
     this.stats.stores++;
   }

@@ -3,6 +3,8 @@ import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 
 function parse(value: unknown): Date {
+  // Already coerced (variables are coerced once by graphql-js and again by the compiled executor).
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
   if (typeof value === 'string' && ISO.test(value)) {
     const d = new Date(value);
     if (!Number.isNaN(d.getTime())) return d;
