@@ -2,13 +2,31 @@
  * View models: a ServerState turned once into the plain objects the GraphQL types read, so that row field
  * resolvers are property reads. Built lazily per snapshot version and cached on the state object.
  */
-import type { Issue as DomainIssue } from '../domain/snapshot';
+import { daysToExpiry, earliestExpiry } from '../domain/expiry';
+import type { Checkout as DomainCheckout, Issue as DomainIssue } from '../domain/snapshot';
 import type { ServerState } from '../services/snapshot.service';
 import type { Checkout } from './checkout/checkout.type';
 import type { Issue } from './common/issue.type';
 import type { ServerStatusEnum, SourceTypeEnum } from './common/enums';
 import type { Feature, Pool } from './feature/feature.type';
 import type { LicenseServer } from './server/server.type';
+
+/** A domain checkout as the GraphQL Checkout type reads it (report rows and checkout events alike). */
+export function checkoutView(c: DomainCheckout): Checkout {
+  return {
+    username: c.username,
+    hostname: c.hostname,
+    startTime: c.startTime,
+    serverInfo: c.serverInfo ?? null,
+    startedAt: c.startedAt ?? null,
+    display: c.display ?? null,
+    version: c.version ?? null,
+    handle: c.handle ?? null,
+    count: c.count,
+    linger: c.linger ?? null,
+    pid: c.pid ?? null,
+  };
+}
 
 export interface ServerView {
   server: LicenseServer;
@@ -26,8 +44,6 @@ function issue(i: DomainIssue): Issue {
     actual: i.actual === undefined || i.actual === null ? null : String(i.actual),
   };
 }
-
-const DAY = 86_400_000;
 
 export function viewOf(state: ServerState): ServerView {
   let v = cache.get(state);
@@ -53,7 +69,6 @@ export function viewOf(state: ServerState): ServerView {
     timeZone: state.config.timeZone ?? null,
     snapshotVersion: state.version,
   };
-  const fetchedMs = Date.parse(s.fetchedAt);
   const features: Feature[] = new Array(s.features.length);
   const byName = new Map<string, Feature>();
   for (let i = 0; i < s.features.length; i++) {
@@ -68,25 +83,9 @@ export function viewOf(state: ServerState): ServerView {
       expiryRaw: p.expiryRaw ?? null,
       permanent: !!p.permanent,
     }));
-    let expiry: string | null = null;
-    for (const p of pools) if (p.expiry && (!expiry || p.expiry < expiry)) expiry = p.expiry;
+    const expiry = earliestExpiry(pools);
     const checkouts: Checkout[] = new Array(f.checkouts.length);
-    for (let j = 0; j < f.checkouts.length; j++) {
-      const c = f.checkouts[j];
-      checkouts[j] = {
-        username: c.username,
-        hostname: c.hostname,
-        startTime: c.startTime,
-        serverInfo: c.serverInfo ?? null,
-        startedAt: c.startedAt ?? null,
-        display: c.display ?? null,
-        version: c.version ?? null,
-        handle: c.handle ?? null,
-        count: c.count,
-        linger: c.linger ?? null,
-        pid: c.pid ?? null,
-      };
-    }
+    for (let j = 0; j < f.checkouts.length; j++) checkouts[j] = checkoutView(f.checkouts[j]);
     const issued = f.uncounted ? null : f.issued;
     const used = f.uncounted ? null : f.used;
     const feature: Feature = {
@@ -104,7 +103,7 @@ export function viewOf(state: ServerState): ServerView {
       checkedOut: fv.checkedOut,
       utilization: issued && used !== null && issued > 0 ? used / issued : null,
       expiry,
-      daysToExpiry: expiry && Number.isFinite(fetchedMs) ? Math.round((Date.parse(expiry + 'T00:00:00Z') - Math.floor(fetchedMs / DAY) * DAY) / DAY) : null,
+      daysToExpiry: expiry ? daysToExpiry(expiry, s.fetchedAt) : null,
       fetchedAt: s.fetchedAt,
     };
     features[i] = feature;

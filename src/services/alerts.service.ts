@@ -18,9 +18,10 @@
  * re-fire every alert. A target that is no longer reported while the server is UP resolves. A deleted rule
  * resolves its firing alerts.
  */
+import { daysToExpiry, earliestExpiry } from '../domain/expiry';
 import { randomUUID } from 'crypto';
 import { nameMatcher, type NameMatcher } from '../domain/glob';
-import type { Feature, Snapshot } from '../domain/snapshot';
+import type { Snapshot } from '../domain/snapshot';
 import { comparable, usageOf } from '../domain/diff';
 import type { AlertKind, AlertRule } from '../store/repositories/alert-rules';
 import type { Store } from '../store';
@@ -146,20 +147,6 @@ export interface Condition {
   message: string;
 }
 
-const DAY = 86_400_000;
-
-function earliestExpiry(f: Feature): string | null {
-  let e: string | null = null;
-  for (const p of f.pools) if (p.expiry && !p.permanent && (!e || p.expiry < e)) e = p.expiry;
-  return e;
-}
-
-export function daysToExpiry(expiry: string, fetchedAt: string): number | null {
-  const at = Date.parse(fetchedAt);
-  const ex = Date.parse(`${expiry}T00:00:00Z`);
-  if (!Number.isFinite(at) || !Number.isFinite(ex)) return null;
-  return Math.round((ex - Math.floor(at / DAY) * DAY) / DAY);
-}
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
@@ -202,7 +189,7 @@ export function evaluateRule(rule: AlertRuleView, snapshot: Snapshot, stale: boo
         }
         break;
       case 'EXPIRES_WITHIN_DAYS': {
-        const e = earliestExpiry(f);
+        const e = earliestExpiry(f.pools);
         const days = e ? daysToExpiry(e, snapshot.fetchedAt) : null;
         if (days !== null && days <= t) {
           out.set(key, { feature: f.name, daemon: null, value: days, message: days < 0 ? `${f.name} on ${id} expired on ${e}` : `${f.name} on ${id} expires on ${e}, in ${days} day(s)` });

@@ -7,6 +7,7 @@
 import { createHmac } from 'crypto';
 import * as os from 'os';
 import { checksumOf } from '../domain/canonical';
+import { daysToExpiry, earliestExpiry } from '../domain/expiry';
 import type { Services } from './services';
 
 export const LICENSEGRAPH_VERSION: string = require('../../package.json').version;
@@ -45,8 +46,6 @@ export interface ReportPeriod {
   to: Date;
 }
 
-const DAY = 86_400_000;
-
 /** The last 12 calendar months up to now: from the first day (UTC) of the month 11 months ago. */
 export function defaultPeriod(now: Date): ReportPeriod {
   return { from: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1)), to: now };
@@ -79,17 +78,15 @@ export class DeploymentReportService {
     const licenses: DeploymentReport['licenses'] = [];
     const featureNames = new Set<string>();
     for (const st of states) {
-      const fetchedMs = Date.parse(st.snapshot.fetchedAt);
       for (const f of st.snapshot.features) {
         featureNames.add(`${st.config.id}\0${f.name}`);
-        let expiry: string | null = null;
-        for (const pool of f.pools) if (pool.expiry && (!expiry || pool.expiry < expiry)) expiry = pool.expiry;
+        const expiry = earliestExpiry(f.pools);
         licenses.push({
           server: st.config.id,
           feature: f.name,
           issued: f.uncounted ? null : f.issued,
           expiry,
-          daysToExpiry: expiry ? Math.round((Date.parse(`${expiry}T00:00:00Z`) - Math.floor(fetchedMs / DAY) * DAY) / DAY) : null,
+          daysToExpiry: expiry ? daysToExpiry(expiry, st.snapshot.fetchedAt) : null,
           uncounted: f.uncounted,
         });
       }

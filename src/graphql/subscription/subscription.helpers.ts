@@ -5,11 +5,10 @@
  */
 import { validate } from 'class-validator';
 import { ArgumentValidationError } from 'type-graphql';
-import type { Checkout as DomainCheckout } from '../../domain/snapshot';
 import type { CheckoutEvent as DomainCheckoutEvent, FeatureUsageChange as DomainUsageChange } from '../../domain/diff';
 import { badInput } from '../../errors';
-import type { Checkout } from '../checkout/checkout.type';
 import type { Context } from '../context';
+import { checkoutView } from '../views';
 import { CheckoutEventTypeEnum, type CheckoutEvent, type FeatureUsageChange } from './subscription.type';
 
 export async function validateArgs<T extends object>(cls: new () => T, raw: Record<string, unknown>): Promise<T> {
@@ -24,22 +23,6 @@ export function checkServerIds(ctx: Context, servers: string[] | undefined, fiel
   if (!servers || servers.length === 0) return null;
   for (const id of servers) if (!ctx.services.snapshots.has(id)) throw badInput(field, `unknown server id "${id}"`);
   return new Set(servers);
-}
-
-export function checkoutView(c: DomainCheckout): Checkout {
-  return {
-    username: c.username,
-    hostname: c.hostname,
-    startTime: c.startTime,
-    serverInfo: c.serverInfo ?? null,
-    startedAt: c.startedAt ?? null,
-    display: c.display ?? null,
-    version: c.version ?? null,
-    handle: c.handle ?? null,
-    count: c.count,
-    linger: c.linger ?? null,
-    pid: c.pid ?? null,
-  };
 }
 
 export function usageChangeView(d: DomainUsageChange): FeatureUsageChange {
