@@ -1,18 +1,32 @@
 /**
- * Access to ../shared/fixtures (real license-server outputs) and MANIFEST.tsv.
+ * Access to test/fixtures (real license-server outputs, origins in test/fixtures/SOURCES.md) and MANIFEST.tsv.
  * The manifest states, per file, the issued/in-use totals per feature and checkout lines counted.
+ * A missing fixture or manifest throws at load time: a fixture-driven suite fails loudly, it never passes empty.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 
-export const FIXTURES_DIR = path.resolve(__dirname, '../../../shared/fixtures');
+export const FIXTURES_DIR = path.resolve(__dirname, '../fixtures');
 
-export function fixturesAvailable(): boolean {
-  return fs.existsSync(path.join(FIXTURES_DIR, 'MANIFEST.tsv'));
+/** The absolute path of a fixture; throws (naming the file) when it is not in the repository. */
+export function fixturePath(rel: string): string {
+  const file = path.join(FIXTURES_DIR, rel);
+  if (!fs.existsSync(file)) {
+    throw new Error(`fixture missing: ${file} (test fixtures live in test/fixtures; see test/fixtures/SOURCES.md)`);
+  }
+  return file;
 }
 
 export function readFixture(rel: string): string {
-  return fs.readFileSync(path.join(FIXTURES_DIR, rel), 'utf8');
+  return fs.readFileSync(fixturePath(rel), 'utf8');
+}
+
+/** Files of a fixture directory (sorted); throws when the directory is missing or empty. */
+export function fixtureFiles(dir: string): string[] {
+  const abs = path.isAbsolute(dir) ? dir : path.join(FIXTURES_DIR, dir);
+  const names = fs.existsSync(abs) ? fs.readdirSync(abs).filter((n) => !n.startsWith('.')).sort() : [];
+  if (names.length === 0) throw new Error(`fixture directory missing or empty: ${abs}`);
+  return names.map((n) => path.join(abs, n));
 }
 
 export type FeatureExpectation =
@@ -52,7 +66,7 @@ function splitPairs(s: string): Array<[string, string]> {
 }
 
 export function loadManifest(): ManifestRow[] {
-  const text = fs.readFileSync(path.join(FIXTURES_DIR, 'MANIFEST.tsv'), 'utf8');
+  const text = readFixture('MANIFEST.tsv');
   const lines = text.split(/\r?\n/).filter((l) => l.trim());
   const header = lines[0].split('\t');
   return lines.slice(1).map((line) => {

@@ -18,7 +18,7 @@ import { checkout, feature, hang, ScriptedSource, snapshot } from '../helpers/sn
 const STATE = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-faults-'));
 process.env.FAKE_LMUTIL_STATE = STATE;
 const FAKE = path.resolve(__dirname, '../helpers/fake-lmutil');
-const GOOD_LMSTAT = fs.readFileSync(path.resolve(__dirname, '../fixtures-extra/flexlm/multi-server.txt'), 'utf8');
+const GOOD_LMSTAT = fs.readFileSync(path.resolve(__dirname, '../fixtures/hand-made/flexlm/multi-server.txt'), 'utf8');
 const GARBAGE = '<html><body>502 Bad Gateway</body></html>\nSegmentation fault?\n@@@ 17 licenses @@@\n';
 
 afterAll(() => fs.rmSync(STATE, { recursive: true, force: true }));

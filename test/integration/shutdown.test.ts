@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '../..');
-const FIXTURE = path.join(ROOT, 'test/fixtures-extra/flexlm/multi-server.txt');
+const FIXTURE = path.join(ROOT, 'test/fixtures/hand-made/flexlm/multi-server.txt');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

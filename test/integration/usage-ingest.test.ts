@@ -7,12 +7,12 @@ import * as path from 'path';
 import { pollRecordOf } from '../../src/services/history.service';
 import { snapshotToLicenseSummary } from '../../src/sources/json/map';
 import { detectFormat, parseIngest } from '../../src/sources/ingest';
-import { FIXTURES_DIR, fixturesAvailable } from '../helpers/fixtures';
+import { fixtureFiles } from '../helpers/fixtures';
 
-const EXTRA = path.resolve(__dirname, '../fixtures-extra');
+const EXTRA = path.resolve(__dirname, '../fixtures/hand-made');
 const files = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.txt')).map((f) => path.join(dir, f)) : []);
-const lmstat = [...(fixturesAvailable() ? files(path.join(FIXTURES_DIR, 'lmstat')) : []), ...files(path.join(EXTRA, 'flexlm'))];
-const rlmstat = [...(fixturesAvailable() ? files(path.join(FIXTURES_DIR, 'rlmstat')) : []), ...files(path.join(EXTRA, 'rlm'))];
+const lmstat = [...fixtureFiles('lmstat'), ...files(path.join(EXTRA, 'flexlm'))];
+const rlmstat = [...fixtureFiles('rlmstat'), ...files(path.join(EXTRA, 'rlm'))];
 const NOW = new Date('2026-01-20T12:00:00Z');
 
 describe('push-mode format detection and parsing', () => {

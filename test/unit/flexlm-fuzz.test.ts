@@ -11,17 +11,16 @@ import { parseLmstat, parseLmstatI } from '../../src/sources/flexlm';
 import { StartTimeInferrer } from '../../src/sources/flexlm/parse';
 import { inferStartedAt } from '../../src/domain/time';
 import type { Snapshot } from '../../src/domain/snapshot';
-import { fixturesAvailable, loadManifest, readFixture } from '../helpers/fixtures';
+import { fixtureFiles, loadManifest, readFixture } from '../helpers/fixtures';
 
 const SEED = 20250120; // fixed: failures are reproducible; change it locally to explore
 const NOW = new Date('2025-01-20T12:00:00Z');
 
 const texts: string[] = [];
-if (fixturesAvailable()) {
+{
   for (const row of loadManifest()) if (row.file.startsWith('lmstat/')) texts.push(readFixture(row.file));
 }
-const extraDir = path.resolve(__dirname, '../fixtures-extra/flexlm');
-for (const f of fs.existsSync(extraDir) ? fs.readdirSync(extraDir) : []) texts.push(fs.readFileSync(path.join(extraDir, f), 'utf8'));
+for (const f of fixtureFiles('hand-made/flexlm')) texts.push(fs.readFileSync(f, 'utf8'));
 const iTexts = texts.filter((t) => t.startsWith('NOTE: lmstat -i'));
 const lines = [...new Set(texts.flatMap((t) => t.split(/\r?\n/)))];
 // hand-written edge lines on top of the real ones

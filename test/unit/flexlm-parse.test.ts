@@ -8,13 +8,13 @@ import * as path from 'path';
 import { parseLmstat } from '../../src/sources/flexlm';
 import { inferStartedAt } from '../../src/domain/time';
 import type { Checkout, Feature, Snapshot } from '../../src/domain/snapshot';
-import { fixturesAvailable, loadManifest, readFixture, type ManifestRow } from '../helpers/fixtures';
+import { loadManifest, readFixture, type ManifestRow } from '../helpers/fixtures';
 
 const APP = (n: string) => `lmstat/mjtrangoni__flexlm_exporter__lmstat_${n}.txt`;
 const CHARLES = (n: string) => `lmstat/CharlesWB__LicenseStatus__lmstat-${n}.log.txt`;
-const EXTRA = path.resolve(__dirname, '../fixtures-extra/flexlm');
+const EXTRA = path.resolve(__dirname, '../fixtures/hand-made/flexlm');
 
-const describeFixtures = fixturesAvailable() ? describe : describe.skip;
+const describeFixtures = describe;
 
 function parseFixture(rel: string, now = '2025-06-01T00:00:00Z'): Snapshot {
   return parseLmstat(readFixture(rel), { now: new Date(now), timeZone: 'UTC', serverId: 'test' });
@@ -38,7 +38,7 @@ function seats(f: Feature): number {
 // ---------------------------------------------------------------------------------------------------------
 
 describeFixtures('parseLmstat: every lmstat -a fixture against MANIFEST.tsv', () => {
-  const rows = fixturesAvailable() ? loadManifest().filter((r) => r.kind === 'lmstat-a') : [];
+  const rows = loadManifest().filter((r) => r.kind === 'lmstat-a');
 
   it('has the lmstat -a fixtures', () => {
     expect(rows.length).toBeGreaterThanOrEqual(12);
@@ -464,7 +464,7 @@ describeFixtures('parseLmstat: servers and daemons (real fixtures)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------
-// hand-made outputs (test/fixtures-extra/flexlm) for what the real fixtures do not show
+// hand-made outputs (test/fixtures/hand-made/flexlm) for what the real fixtures do not show
 
 describe('parseLmstat: hand-made outputs', () => {
   const extra = (name: string) => fs.readFileSync(path.join(EXTRA, name), 'utf8');

@@ -9,18 +9,15 @@ import fc from 'fast-check';
 import { parseRlmstat, MAX_WARNINGS } from '../../src/sources/rlm';
 import type { Snapshot } from '../../src/domain/snapshot';
 import { validate } from '../../src/domain/validate';
-import { FIXTURES_DIR, fixturesAvailable } from '../helpers/fixtures';
+import { fixtureFiles } from '../helpers/fixtures';
 
 const NOW = new Date('2021-11-03T13:00:00Z');
 const OPTS = { now: NOW, timeZone: 'Europe/Berlin', serverId: 'fuzz' };
 
 function corpus(): string[] {
   const texts: string[] = [];
-  const dirs = [path.join(FIXTURES_DIR, 'rlmstat'), path.resolve(__dirname, '../fixtures-extra/rlm')];
-  if (!fixturesAvailable()) dirs.shift();
-  for (const d of dirs) {
-    if (!fs.existsSync(d)) continue;
-    for (const f of fs.readdirSync(d)) if (f.endsWith('.txt')) texts.push(fs.readFileSync(path.join(d, f), 'utf8'));
+  for (const dir of ['rlmstat', 'hand-made/rlm']) {
+    for (const f of fixtureFiles(dir)) if (f.endsWith('.txt')) texts.push(fs.readFileSync(f, 'utf8'));
   }
   return texts;
 }

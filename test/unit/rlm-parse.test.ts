@@ -4,7 +4,7 @@
  * Real outputs: every `rlmstat` row of ../shared/fixtures/MANIFEST.tsv (omnivector-solutions/license-manager
  * conftest fixtures, dedented, so they are also re-indented here with tabs as a real rlmstat prints them).
  *
- * Hand-made variants in test/fixtures-extra/rlm/, each built (names and numbers changed) from a real format found
+ * Hand-made variants in test/fixtures/hand-made/rlm/, each built (names and numbers changed) from a real format found
  * in public code and documentation:
  *  - foundry_pools.txt: the layout of a Foundry RLM v15.2 capture used as a test mock by a public Go RLM exporter
  *    (rlm/ISV status blocks unindented, "product vX, pool: N" headers, several pools and versions of one product,
@@ -27,11 +27,11 @@ import { parseRlmstat, parseRlmExpiry, MAX_WARNINGS } from '../../src/sources/rl
 import { rlmstatArgs } from '../../src/sources/rlm';
 import type { Feature, Snapshot } from '../../src/domain/snapshot';
 import { validate } from '../../src/domain/validate';
-import { fixturesAvailable, loadManifest, readFixture, type ManifestRow } from '../helpers/fixtures';
+import { loadManifest, readFixture, type ManifestRow } from '../helpers/fixtures';
 
 const NOW = new Date('2021-11-03T13:00:00Z');
 const OPTS = { now: NOW, timeZone: 'UTC', serverId: 'rlm-test' };
-const EXTRA = path.resolve(__dirname, '../fixtures-extra/rlm');
+const EXTRA = path.resolve(__dirname, '../fixtures/hand-made/rlm');
 
 function readExtra(name: string): string {
   return fs.readFileSync(path.join(EXTRA, name), 'utf8');
@@ -54,7 +54,7 @@ function splitProduct(name: string): { product: string; version: string } {
   return { product: name.slice(0, i), version: name.slice(i + 1) };
 }
 
-const rows: ManifestRow[] = fixturesAvailable() ? loadManifest().filter((r) => r.kind === 'rlmstat') : [];
+const rows: ManifestRow[] = loadManifest().filter((r) => r.kind === 'rlmstat');
 
 describe('manifest rlmstat fixtures', () => {
   it('the manifest lists the three rlmstat fixtures', () => {
@@ -122,7 +122,7 @@ describe('manifest rlmstat fixtures', () => {
 });
 
 describe('conftest_rlm_output (test_rlm.py expectations)', () => {
-  const text = fixturesAvailable() ? readFixture('rlmstat/omnivector-solutions__license-manager__conftest_rlm_output.txt') : '';
+  const text = readFixture('rlmstat/omnivector-solutions__license-manager__conftest_rlm_output.txt');
   const snap = parseRlmstat(text, OPTS);
 
   it('converge_super: 1000 issued, 93 in use, 3 uses of 29 + 27 + 37', () => {

@@ -2,7 +2,7 @@
 # fails, hangs, prints garbage or prints without end. They record their pid (and a child's) in $FAKE_LMUTIL_STATE
 # when it is set, so tests can check that nothing is left running.
 HERE=$(cd "$(dirname "$0")" && pwd)
-FIXTURES=${FAKE_LMUTIL_FIXTURES:-$HERE/../../../../shared/fixtures}
+FIXTURES=${FAKE_LMUTIL_FIXTURES:-$HERE/../../fixtures}
 NAME=$(basename "$0")
 
 # $1: the subcommand the real tool is given (lmstat / rlmstat); the rest: "$@" of the script
