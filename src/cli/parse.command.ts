@@ -2,7 +2,7 @@
  * `licensegraph parse [--format lmstat|lmstat-i|rlmstat|json] [--server-id ID] [--time-zone TZ] [--now ISO] [FILE|-]`
  *
  * Reads a captured license-server output (a file, or stdin for "-" or no FILE), parses it with the same pure
- * parsers the server uses, and prints the seed's LicenseSummary JSON with licensegraph's extra fields (per feature:
+ * parsers the server uses, and prints the Foretify Manager LicenseSummary JSON with licensegraph's extra fields (per feature:
  * issues, uncounted, and per checkout display, version, handle, count, startedAt; at the top: issues, server
  * {status, version, hosts, vendorDaemons}, warnings). `valid` and `issues` come from validate().
  *

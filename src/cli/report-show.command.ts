@@ -1,7 +1,7 @@
 /**
  * `licensegraph report show --url U --token T [--feature GLOB ...] [--server ID ...] [--in-use] [--json]`
  *
- * Fetches the live report from a running licensegraph server with the client SDK and prints it in the seed's text
+ * Fetches the live report from a running licensegraph server with the client SDK and prints it in the Foretify Manager SDK's text
  * format, line for line:
  *
  *   FTX_DEVELOPER: 25/100 in use (75 free)
@@ -70,7 +70,7 @@ export function registerReportCommand(program: Command): void {
   const report = program.command('report').description('Read reports from a running licensegraph server');
   report
     .command('show')
-    .description('Print the live license report in the seed\'s text format ("FEATURE: used/issued in use (free free)")')
+    .description('Print the live license report in the Foretify Manager SDK text format ("FEATURE: used/issued in use (free free)")')
     .option('--url <url>', 'server address (default: $LICENSEGRAPH_URL or http://127.0.0.1:4000)')
     .option('--token <token>', 'access token (default: $LICENSEGRAPH_TOKEN)')
     .option('--feature <glob>', 'feature name or glob; repeat or comma-separate for several', collect)

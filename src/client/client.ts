@@ -39,7 +39,7 @@ import {
 
 export type { ReportFilter, TimeBucket, UsageDimension, UsageFilter };
 
-/** The live report as the seed's LicenseSummary (summaryByFeature[].info/checkouts/valid, valid), with a few extras. */
+/** The live report as a Foretify Manager LicenseSummary (summaryByFeature[].info/checkouts/valid, valid), with a few extras. */
 export type LicenseSummary = ClientLicenseReportQuery['licenseReport'];
 export type FeatureSummary = LicenseSummary['summaryByFeature'][number];
 export type FeatureUsageChangeEvent = ClientFeatureUsageChangedSubscription['featureUsageChanged'];
@@ -99,7 +99,7 @@ export type UsageArgs = ClientUsageQueryVariables;
 export type UsageRow = ClientUsageQuery['usage'][number];
 
 export interface LicensesApi {
-  /** The live report (the seed's `client.get().licenses().report()`). */
+  /** The live report (the Foretify Manager Python SDK's `client.get().licenses().report()`). */
   report(filter?: ReportFilter): Promise<LicenseSummary>;
   /** Usage history: `usage(groupBy, filter, bucket, timeZone)` (sessions, license hours, peaks per group). */
   usage(args: UsageArgs): Promise<UsageRow[]>;

@@ -1,5 +1,5 @@
 /**
- * The seed's text format for a license report (seed 000, "Python SDK for License Usage Report"):
+ * The Foretify Manager Python SDK's text format for a license report ("Python SDK for License Usage Report"):
  *
  *   FTX_DEVELOPER: 25/100 in use (75 free)
  *    - john.doe@workstation-123 since Mon 1/20 10:30
@@ -7,7 +7,7 @@
  *   shared_runtime_pool: 0/10000 in use (10000 free)
  *
  * One line per feature, then one line per checkout starting with " - " (one space, a dash, a space), exactly as the
- * seed's print() calls produce them. Where the seed would print Python's "None" (a feature the server reports as
+ * SDK's print() calls produce them. Where that SDK would print Python's "None" (a feature the server reports as
  * uncounted, or whose counts it could not report) the line says so instead: "TMW_Archive: 1 in use (uncounted)",
  * "X: counts not reported".
  */

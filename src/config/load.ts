@@ -25,7 +25,7 @@ export class ConfigError extends Error {
 }
 
 const TYPES: SourceType[] = ['flexlm', 'rlm', 'flexlm-file', 'rlm-file', 'json', 'simulator', 'ingest'];
-const SERVER_KEYS = new Set(['id', 'label', 'type', 'address', 'binary', 'path', 'url', 'token', 'seed', 'timeZone', 'pollIntervalSeconds', 'timeoutSeconds', 'maxAgeSeconds', 'maxOutputBytes']);
+const SERVER_KEYS = new Set(['id', 'label', 'type', 'address', 'binary', 'path', 'url', 'token', 'randomSeed', 'timeZone', 'pollIntervalSeconds', 'timeoutSeconds', 'maxAgeSeconds', 'maxOutputBytes']);
 /** Keys only some types take (the rest are common to all). */
 const TYPE_KEYS: Record<SourceType, string[]> = {
   flexlm: ['address', 'binary'],
@@ -33,7 +33,7 @@ const TYPE_KEYS: Record<SourceType, string[]> = {
   'flexlm-file': ['path'],
   'rlm-file': ['path'],
   json: ['url', 'token'],
-  simulator: ['seed'],
+  simulator: ['randomSeed'],
   ingest: ['token'],
 };
 const TYPE_SPECIFIC = new Set(Object.values(TYPE_KEYS).flat());
@@ -42,7 +42,7 @@ export const DEFAULT_SIMULATOR: ServerConfig = {
   id: 'simulator',
   label: 'Built-in simulator',
   type: 'simulator',
-  seed: 20240120,
+  randomSeed: 20240120,
   pollIntervalSeconds: 5,
   timeoutSeconds: 10,
   maxAgeSeconds: 5,
@@ -160,7 +160,7 @@ export function parseServers(doc: unknown, baseDir: string): ServerConfig[] {
       if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) throw new ConfigError(`${at}.url`, 'must be an absolute http(s) URL with a host');
       if (r.token !== undefined) s.token = str(r.token, `${at}.token`);
     }
-    if (type === 'simulator') s.seed = r.seed === undefined ? 20240120 : num(r.seed, `${at}.seed`, 0, 2 ** 32 - 1);
+    if (type === 'simulator') s.randomSeed = r.randomSeed === undefined ? 20240120 : num(r.randomSeed, `${at}.randomSeed`, 0, 2 ** 32 - 1);
     return s;
   });
 }

@@ -14,8 +14,8 @@ export interface ServerConfig {
   /** json: a LicenseSummary endpoint and its bearer token. */
   url?: string;
   token?: string;
-  /** simulator: the seed that makes it deterministic. */
-  seed?: number;
+  /** simulator: the pseudo-random generator's start value, which makes it deterministic. */
+  randomSeed?: number;
   /** IANA zone the server prints start times in (default: the process zone). */
   timeZone?: string;
   pollIntervalSeconds: number;

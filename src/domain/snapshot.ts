@@ -70,7 +70,7 @@ export interface Checkout {
   hostname: string;
   display?: string | null;
   version?: string | null; // "v2023.1" without the leading v? keep as printed inside ( )
-  /** "host/port handle" exactly as the seed shows, e.g. "license02.foretellix.local/30001 48856" */
+  /** "host/port handle" exactly as the Foretify Manager LicenseSummary shows it, e.g. "license02.foretellix.local/30001 48856" */
   serverInfo?: string | null;
   serverHost?: string | null;
   serverPort?: number | null;

@@ -1,5 +1,5 @@
 /**
- * validate(): the seed's three consistency checks, reconciled with how real license servers behave.
+ * validate(): the Foretify Manager LicenseSummary's three consistency checks, reconciled with how real license servers behave.
  *
  *  1. checkouts match used: `used` (as the server reported it) must equal the licenses held by the listed
  *     checkouts plus the reserved licenses (FlexLM counts RESERVATIONs as "in use"; queued requests are not).

@@ -18,7 +18,7 @@
  * operations: 230 tokens, depth 4; GraphiQL's introspection query: 184 tokens) pass with room to spare, so
  * graphql-armor's defaults (depth 6, 15 aliases, 50 directives, 1000 tokens, cost 5000) stay. The full live
  * report (every field of every feature and checkout) costs about 14,900 under the list-aware estimate (50
- * features x 20 checkouts expected), the seed-shaped REST report about 4,400: 50,000 admits three full reports
+ * features x 20 checkouts expected), the LicenseSummary-shaped REST report about 4,400: 50,000 admits three full reports
  * in one request and refuses fifteen aliased copies.
  *
  * Other errors: introspection off (LICENSEGRAPH_INTROSPECTION=false) gives GRAPHQL_VALIDATION_FAILED for

@@ -378,7 +378,7 @@ function sameSecret(a: string, b: string): boolean {
 
 /**
  * GET /metrics. Access (decided for licensegraph): the per-user gauge names who holds which license on which
- * host, which the seed restricts to authenticated users, so a token is required by default: any valid access
+ * host, which the Kong-style deployment report restricts to authenticated users, so a token is required by default: any valid access
  * token (e.g. a VIEWER "prometheus" user) or the static LICENSEGRAPH_METRICS_TOKEN, sent as
  * "Authorization: Bearer <token>" (Prometheus: `authorization: { credentials_file: ... }`).
  * LICENSEGRAPH_METRICS_PUBLIC=true serves it without a token, for scrapers on a trusted network.

@@ -1,5 +1,5 @@
 /**
- * REST compatibility: GET /api/licenses/report returns the seed's LicenseSummary JSON exactly. It runs a GraphQL
+ * REST compatibility: GET /api/licenses/report returns the Foretify Manager LicenseSummary JSON exactly. It runs a GraphQL
  * document in-process (same resolvers, same checks), so the two faces cannot drift.
  */
 import type { ApolloServer } from '@apollo/server';

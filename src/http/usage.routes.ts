@@ -1,6 +1,6 @@
 /**
- * REST compatibility with the Instabase License Usage API (seed 003): the same UsageService as GraphQL `usage` and
- * `resourceUsage`, answered in the seed's shapes (every value a string).
+ * REST compatibility with the Instabase-style License Usage API: the same UsageService as GraphQL `usage` and
+ * `resourceUsage`, answered in that API's shapes (every value a string).
  *
  *   GET /api/v1/license-service/usage[/<server_id>]?group_by=&product_name=&resource_name=&user_account_id=
  *       &host_name=&earliest_time=&latest_time=[&bucket=hour|day|week|month][&time_zone=Europe/Berlin]
@@ -8,11 +8,11 @@
  *   GET /api/v1/license-service/resource_usage?start_time=&end_time=
  *     -> { "license_resource_usages": { "<feature>": "<license-seconds>" } }
  *
- * group_by takes the seed's attribute names, mapped to ours: IBLicenseID -> SERVER, ProductName and ResourceName ->
+ * group_by takes the Instabase-style attribute names, mapped to ours: IBLicenseID -> SERVER, ProductName and ResourceName ->
  * FEATURE, ProductVersion -> VERSION, UserAccountID -> USER, TimestampInSecs -> TIME (bucket default day, UTC),
- * HostName -> HOST. The seed's attributes with no counterpart here (ProductResourceID, AssignmentID, CreditID,
+ * HostName -> HOST. That API's attributes with no counterpart here (ProductResourceID, AssignmentID, CreditID,
  * Solution*) are accepted and their fields stay empty; any other name is a 400 naming group_by. Times are 10-digit
- * Unix seconds (the 19-digit nanoseconds of the seed's own resource_usage example are read too). usage_amount is the
+ * Unix seconds (the 19-digit nanoseconds of that API's own resource_usage example are read too). usage_amount is the
  * license-seconds (licenses held x seconds, clipped to the window), rounded.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -38,7 +38,7 @@ const ATTRIBUTES: Record<string, UsageDimension | null> = {
   useraccountid: 'USER',
   timestampinsecs: 'TIME',
   hostname: 'HOST',
-  // the seed's, with nothing to group by here: accepted, their fields stay ""
+  // the Instabase-style API's, with nothing to group by here: accepted, their fields stay ""
   productresourceid: null,
   assignmentid: null,
   creditid: null,
@@ -48,7 +48,7 @@ const ATTRIBUTES: Record<string, UsageDimension | null> = {
   solutionowner: null,
   jobid: null,
 };
-const KNOWN_ATTRIBUTES = 'IBLicenseID, ProductName, ResourceName, ProductVersion, UserAccountID, TimestampInSecs, HostName (and the seed\'s ProductResourceID, AssignmentID, CreditID, SolutionID, SolutionName, SolutionVersion, SolutionOwner)';
+const KNOWN_ATTRIBUTES = 'IBLicenseID, ProductName, ResourceName, ProductVersion, UserAccountID, TimestampInSecs, HostName (and the Instabase-style ProductResourceID, AssignmentID, CreditID, SolutionID, SolutionName, SolutionVersion, SolutionOwner)';
 
 /** GraphQL field names -> the REST parameter they come from. */
 const PARAM_OF: Record<string, string> = {
@@ -112,7 +112,7 @@ function parseBucket(raw: string | undefined): TimeBucket | undefined {
 const secs = (d: Date | null) => (d ? String(Math.floor(d.getTime() / 1000)) : '');
 const num = (n: number | null) => (n === null ? '' : String(Math.round(n * 1000) / 1000));
 
-/** One usage row in the seed's shape (its key order), then licensegraph's extras, every value a string. */
+/** One usage row in the Instabase-style shape (its key order), then licensegraph's extras, every value a string. */
 export function usageMetric(r: UsageRowData, grouped: Set<string>): Record<string, string> {
   return {
     ib_license_id: r.server ?? '',

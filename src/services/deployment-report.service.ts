@@ -1,5 +1,5 @@
 /**
- * The exportable deployment report (seeds 001/002, Kong's /license/report): what an administrator hands a
+ * The exportable Kong-style deployment report (Kong's /license/report): what an administrator hands a
  * vendor or finance for a true-up. Generated on demand, never sent anywhere by licensegraph itself. The checksum
  * is the SHA-256 of the canonical JSON of everything else (src/domain/canonical.ts), so a recipient can check
  * that nothing was edited.
@@ -124,7 +124,7 @@ export class DeploymentReportService {
   }
 }
 
-/** "report-2026_11_23_03_05_PM.tar" — the seed's file name form, in UTC. */
+/** "report-2026_11_23_03_05_PM.tar" — the Kong-style report's file name form, in UTC. */
 export function reportFileName(at: Date, ext: 'tar' | 'json'): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   const h = at.getUTCHours();

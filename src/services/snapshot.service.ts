@@ -124,7 +124,7 @@ export class SnapshotService extends EventEmitter {
     const maxAge = maxAgeMs ?? e.config.maxAgeSeconds * 1000;
     if (e.state && this.now().getTime() - e.producedAt < maxAge) return e.state;
     // backing off a server that keeps timing out: its last state (stale or DOWN, with the reason) is the answer
-    if (e.state && !e.inflight && Date.now() < e.retryAt) return e.state;
+    if (e.state && !e.inflight && this.now().getTime() < e.retryAt) return e.state;
     return this.refresh(id);
   }
 
@@ -190,7 +190,7 @@ export class SnapshotService extends EventEmitter {
       if (timedOut || (err as { reason?: unknown } | null)?.reason === 'TIMEOUT') {
         e.timeouts++;
         const capMs = Math.max(e.config.timeoutSeconds, e.config.pollIntervalSeconds) * 1000;
-        e.retryAt = Date.now() + Math.min(capMs, timeoutMs * 2 ** (e.timeouts - 1));
+        e.retryAt = this.now().getTime() + Math.min(capMs, timeoutMs * 2 ** (e.timeouts - 1));
       } else {
         e.timeouts = 0;
         e.retryAt = 0;

@@ -151,7 +151,7 @@ export class UsageService {
     }
   }
 
-  /** Totals per feature for a window (the seed's resource breakdown). */
+  /** Totals per feature for a window (the Instabase-style resource breakdown). */
   async resourceUsage(startTime?: Date | null, endTime?: Date | null, servers?: string[] | null): Promise<ResourceUsageRow[]> {
     let rows: UsageRowData[];
     try {

@@ -10,7 +10,7 @@ import { JsonSource } from './json/json.source';
 export function createSource(config: ServerConfig): LicenseSource {
   switch (config.type) {
     case 'simulator':
-      return new SimulatorSource({ id: config.id, seed: config.seed, timeZone: config.timeZone });
+      return new SimulatorSource({ id: config.id, randomSeed: config.randomSeed, timeZone: config.timeZone });
     case 'flexlm':
       return new FlexlmSource(config);
     case 'rlm':

@@ -1,10 +1,9 @@
 /**
  * The client SDK (src/client, the package entry) against a real server on port 0 serving a scripted snapshot with
- * the seed's numbers, and `licensegraph report show` spawned as a process: both print exactly the seed's sample
- * lines (seed 000, "Python SDK for License Usage Report").
+ * the Foretify Manager example's numbers, and `licensegraph report show` spawned as a process: both print exactly
+ * the sample lines of Foretify Manager's "Python SDK for License Usage Report".
  */
 import { execFile } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
 import { createClient, formatReport, LicensegraphError, type FeatureUsageChangeEvent } from '../../src';
@@ -14,15 +13,15 @@ import { checkout, feature, ScriptedSource, snapshot } from '../helpers/snapshot
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The seed's example output. Its print() is f" - {username}@{hostname} since {startTime}": one leading space. */
-const SEED_LINES = [
+/** Foretify Manager's example output (its Python SDK). Its print() is f" - {username}@{hostname} since {startTime}": one leading space. */
+const SDK_EXAMPLE_LINES = [
   'FTX_DEVELOPER: 25/100 in use (75 free)',
   ' - john.doe@workstation-123 since Mon 1/20 10:30',
   ' - jane.smith@dev-machine since Mon 1/20 11:45',
   'shared_runtime_pool: 0/10000 in use (10000 free)',
 ];
 
-const seedSnapshot = (ftxUsed = 25, extra: ReturnType<typeof checkout>[] = []) =>
+const exampleSnapshot = (ftxUsed = 25, extra: ReturnType<typeof checkout>[] = []) =>
   snapshot('license02', [
     feature('FTX_DEVELOPER', 100, ftxUsed, [
       checkout('john.doe', 'workstation-123', { count: 20, startTime: 'Mon 1/20 10:30', startedAt: '2025-01-20T10:30:00.000Z', serverInfo: 'license02.foretellix.local/30001 48856', handle: '48856' }),
@@ -32,9 +31,9 @@ const seedSnapshot = (ftxUsed = 25, extra: ReturnType<typeof checkout>[] = []) =
     feature('shared_runtime_pool', 10000, 0),
   ]);
 
-describe('the seed\'s sample lines, from the SDK and from `report show`', () => {
+describe('the Foretify Manager SDK sample lines, from the SDK and from `report show`', () => {
   let t: TestApp;
-  let current = seedSnapshot();
+  let current = exampleSnapshot();
   let token: string;
   beforeAll(async () => {
     t = await startTestApp({
@@ -45,20 +44,7 @@ describe('the seed\'s sample lines, from the SDK and from `report show`', () => 
   });
   afterAll(() => t?.close());
 
-  test('the sample lines match the seed document itself (when shared/ is beside the repository)', () => {
-    const seed = path.resolve(ROOT, '..', 'shared', 'seeds', '000_a9fd3b33cb934f8e.txt');
-    if (!fs.existsSync(seed)) {
-      console.warn(`seed file not found at ${seed}: comparing with the copy in this test only`);
-      return;
-    }
-    const text = fs.readFileSync(seed, 'utf8');
-    expect(text).toContain('print(f" - {checkout[\'username\']}@{checkout[\'hostname\']} since {checkout[\'startTime\']}")');
-    const lines = text.split('\n');
-    const at = lines.findIndex((l) => l.trim() === 'Example output');
-    expect(lines.slice(at + 1, at + 5).map((l) => l.trim())).toEqual(SEED_LINES.map((l) => l.trim()));
-  });
-
-  test('createClient(...).licenses().report() and formatReport print the seed\'s lines exactly', async () => {
+  test('createClient(...).licenses().report() and formatReport print the SDK\'s sample lines exactly', async () => {
     const calls: string[] = [];
     const client = createClient({
       url: t.url,
@@ -73,10 +59,10 @@ describe('the seed\'s sample lines, from the SDK and from `report show`', () => 
     expect(report.valid).toBe(true);
     expect(report.summaryByFeature[0].info).toEqual({ name: 'FTX_DEVELOPER', issued: 100, used: 25, free: 75 });
     expect(report.summaryByFeature[0].checkouts[0]).toEqual({ username: 'john.doe', hostname: 'workstation-123', startTime: 'Mon 1/20 10:30', serverInfo: 'license02.foretellix.local/30001 48856' });
-    expect(formatReport(report)).toEqual(SEED_LINES);
+    expect(formatReport(report)).toEqual(SDK_EXAMPLE_LINES);
 
     const filtered = await createClient({ url: `${t.url}/graphql`, token }).licenses().report({ features: ['shared_*'] });
-    expect(formatReport(filtered)).toEqual([SEED_LINES[3]]);
+    expect(formatReport(filtered)).toEqual([SDK_EXAMPLE_LINES[3]]);
   });
 
   test('errors are LicensegraphError with the server\'s code', async () => {
@@ -99,7 +85,7 @@ describe('the seed\'s sample lines, from the SDK and from `report show`', () => 
     const deadline = Date.now() + 5000;
     while (t.app.services.events.bus.subscriberCount < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 
-    current = seedSnapshot(26, [checkout('alice', 'ws-1', { handle: '48858', startTime: 'Mon 1/20 12:00' })]);
+    current = exampleSnapshot(26, [checkout('alice', 'ws-1', { handle: '48858', startTime: 'Mon 1/20 12:00' })]);
     await t.app.services.snapshots.refresh('license02');
     const event = await first;
     expect(event.value).toMatchObject({ type: 'CHECKED_OUT', serverId: 'license02', feature: 'FTX_DEVELOPER', checkout: { username: 'alice', hostname: 'ws-1', handle: '48858' } });
@@ -114,7 +100,7 @@ describe('the seed\'s sample lines, from the SDK and from `report show`', () => 
     const failed = await new Promise<unknown>((resolve) => refused.licenses().subscribe('licenseAlerts', {}, { next: () => undefined, error: resolve }));
     expect(failed).toMatchObject({ name: 'LicensegraphError', code: 'FORBIDDEN' });
     await refused.close();
-    current = seedSnapshot();
+    current = exampleSnapshot();
     await t.app.services.snapshots.refresh('license02');
   });
 
@@ -131,7 +117,7 @@ describe('the seed\'s sample lines, from the SDK and from `report show`', () => 
     await expect(client.licenses().usage({ groupBy: ['FEATURE', 'FEATURE'] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
-  test('`licensegraph report show` prints the seed\'s lines; --feature filters; the token may come from the environment; bad and missing tokens fail clearly', async () => {
+  test('`licensegraph report show` prints the SDK\'s sample lines; --feature filters; the token may come from the environment; bad and missing tokens fail clearly', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.LICENSEGRAPH_TOKEN;
     delete env.LICENSEGRAPH_URL;
@@ -146,8 +132,8 @@ describe('the seed\'s sample lines, from the SDK and from `report show`', () => 
       cli(['--url', t.url, '--token', 'lg_notavalidtokennotavalidtokennotavalid']),
       cli(['--url', t.url]),
     ]);
-    expect(all).toEqual({ code: 0, stdout: SEED_LINES.join('\n') + '\n', stderr: '' });
-    expect(some).toEqual({ code: 0, stdout: SEED_LINES.slice(0, 3).join('\n') + '\n', stderr: '' });
+    expect(all).toEqual({ code: 0, stdout: SDK_EXAMPLE_LINES.join('\n') + '\n', stderr: '' });
+    expect(some).toEqual({ code: 0, stdout: SDK_EXAMPLE_LINES.slice(0, 3).join('\n') + '\n', stderr: '' });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/^licensegraph: .* refused the token/);

@@ -127,7 +127,7 @@ describe('deployment report', () => {
     expect(d.systemInfo.hostname).toBe(report.systemInfo.hostname);
   });
 
-  test('TAR export unpacks with the system tar to the same JSON, under the seed\'s file name', async () => {
+  test('TAR export unpacks with the system tar to the same JSON, under the Kong-style file name', async () => {
     const res = await fetch(`${url}/license/report?format=tar`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-tar');

@@ -37,7 +37,7 @@ describe('/metrics, /healthz, /readyz', () => {
   let t: TestApp;
   let sim: SimulatorSource;
   beforeAll(async () => {
-    sim = new SimulatorSource({ id: 'simulator', seed: 7, startAt: T0, now: () => T0, timeZone: 'UTC' });
+    sim = new SimulatorSource({ id: 'simulator', randomSeed: 7, startAt: T0, now: () => T0, timeZone: 'UTC' });
     const down = new ScriptedSource('lic9', () => {
       throw new Error('Cannot connect to license server system (-15,570:115)');
     });

@@ -1,5 +1,5 @@
 /**
- * The live report over HTTP on port 0: numbers, validity, filters, the seed-shaped REST JSON, single-flight,
+ * The live report over HTTP on port 0: numbers, validity, filters, the LicenseSummary-shaped REST JSON, single-flight,
  * and sources that fail or hang.
  */
 import { SimulatorSource } from '../../src/sources/simulator/simulator.source';
@@ -13,7 +13,7 @@ describe('live report from the simulator', () => {
   let t: TestApp;
   let sim: SimulatorSource;
   beforeAll(async () => {
-    sim = new SimulatorSource({ id: 'simulator', seed: 7, startAt: T0, now: () => T0, timeZone: 'UTC' });
+    sim = new SimulatorSource({ id: 'simulator', randomSeed: 7, startAt: T0, now: () => T0, timeZone: 'UTC' });
     t = await startTestApp({ servers: [serverConfig('simulator', { timeZone: 'UTC' })], sources: { simulator: sim } });
   });
   afterAll(() => t.close());
@@ -101,7 +101,7 @@ describe('live report from the simulator', () => {
     expect(date.errors![0].message).toContain('DateTime must be an ISO-8601 date-time');
   });
 
-  test('REST /api/licenses/report returns the seed shape, with the same numbers', async () => {
+  test('REST /api/licenses/report returns the LicenseSummary shape, with the same numbers', async () => {
     const res = await t.get('/api/licenses/report?feature=FTX_DEVELOPER');
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
@@ -117,8 +117,8 @@ describe('live report from the simulator', () => {
   });
 });
 
-describe('the seed\'s own sample, byte for byte', () => {
-  test('REST JSON deep-equals the LicenseSummary of seed 000', async () => {
+describe('the Foretify Manager LicenseSummary example, byte for byte', () => {
+  test('REST JSON deep-equals the Foretify Manager LicenseSummary example', async () => {
     const seedSnap = snapshot('license02', [
       feature('FTX_DEVELOPER', 100, 25, [
         checkout('john.doe', 'workstation-123', { count: 25, startTime: 'Mon 1/20 10:30', serverInfo: 'license02.foretellix.local/30001 48856' }),

@@ -104,7 +104,7 @@ describe('featureUsageChanged and checkoutEvents from the simulator (live pollin
   let sim: SimulatorSource;
   let ws: Client;
   beforeAll(async () => {
-    sim = new SimulatorSource({ id: 'simulator', seed: 7, startAt: T0, now: () => T0, timeZone: 'UTC' });
+    sim = new SimulatorSource({ id: 'simulator', randomSeed: 7, startAt: T0, now: () => T0, timeZone: 'UTC' });
     t = await startTestApp({ servers: [serverConfig('simulator', { timeZone: 'UTC', pollIntervalSeconds: POLL_MS / 1000, maxAgeSeconds: 0.2 })], sources: { simulator: sim } });
     ws = client(t.url, await t.tokenFor('VIEWER'));
   });

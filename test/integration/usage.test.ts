@@ -137,7 +137,7 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
     }
   });
 
-  test('REST /api/v1/license-service/usage: the seed\'s string fields, group_by mapping, single license', async () => {
+  test('REST /api/v1/license-service/usage: the Instabase-style string fields, group_by mapping, single license', async () => {
     const res = await t.get(`/api/v1/license-service/usage?group_by=ProductName,TimestampInSecs,CreditID&earliest_time=${secs(JAN4)}&latest_time=${secs(JAN6)}`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { usage_metrics: Array<Record<string, string>> };
@@ -181,7 +181,7 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
     expect((await t.get('/api/v1/license-service/usage', null)).status).toBe(401);
   });
 
-  test('REST resource_usage: the seed\'s breakdown, nanosecond times read too', async () => {
+  test('REST resource_usage: the Instabase-style breakdown, nanosecond times read too', async () => {
     const res = await t.get(`/api/v1/license-service/resource_usage?start_time=${secs(JAN4)}&end_time=${secs(JAN6)}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ license_resource_usages: { FEAT_A: '7560', FEAT_B: '1140' } });

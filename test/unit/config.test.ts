@@ -61,7 +61,7 @@ servers:
     maxAgeSeconds: 30
   - id: demo
     type: simulator
-    seed: 42
+    randomSeed: 42
 `;
 
 describe('a valid multi-server file', () => {
@@ -97,7 +97,7 @@ describe('a valid multi-server file', () => {
     expect(captured.maxOutputBytes).toBe(1048576);
     expect(capturedRlm.path).toBe('/var/lib/rlmstat.txt');
     expect(other).toMatchObject({ url: 'https://other.example.com/api/licenses/report', token: 's3cret', maxAgeSeconds: 30 });
-    expect(demo).toMatchObject({ seed: 42, pollIntervalSeconds: 5 });
+    expect(demo).toMatchObject({ randomSeed: 42, pollIntervalSeconds: 5 });
   });
 
   test('the factory builds the right source for each type', () => {
@@ -150,7 +150,7 @@ describe('each invalid configuration fails, naming the key', () => {
     ['bad timeZone', server('{ id: a, type: simulator, timeZone: Mars/Olympus_Mons }'), 'servers[1].timeZone', /unknown IANA time zone "Mars\/Olympus_Mons"/],
     ['key of another type (path on flexlm)', server('{ id: a, type: flexlm, address: 27000@h, path: /tmp/x }'), 'servers[1].path', /not used by type flexlm \(type flexlm takes address, binary\)/],
     ['key of another type (address on json)', server('{ id: a, type: json, url: "http://h/r", address: 27000@h }'), 'servers[1].address', /not used by type json/],
-    ['key of another type (seed on rlm)', server('{ id: a, type: rlm, address: 5053@h, seed: 1 }'), 'servers[1].seed', /not used by type rlm/],
+    ['key of another type (randomSeed on rlm)', server('{ id: a, type: rlm, address: 5053@h, randomSeed: 1 }'), 'servers[1].randomSeed', /not used by type rlm/],
     ['timeoutSeconds out of range', server('{ id: a, type: simulator, timeoutSeconds: 0 }'), 'servers[1].timeoutSeconds', /from 0.1 to 600/],
     ['pollIntervalSeconds not a number', server('{ id: a, type: simulator, pollIntervalSeconds: "60" }'), 'servers[1].pollIntervalSeconds', /must be a number/],
     ['maxOutputBytes too small', server('{ id: a, type: simulator, maxOutputBytes: 10 }'), 'servers[1].maxOutputBytes', /from 1024/],

@@ -1,5 +1,5 @@
 /**
- * parseLmstat against every real `lmstat -a` output of ../shared/fixtures (numbers from MANIFEST.tsv), then one
+ * parseLmstat against every real `lmstat -a` output of test/fixtures (numbers from MANIFEST.tsv), then one
  * focused test per construct, each on a line copied from a fixture (the file is named in the test and the
  * test checks that the line really is in it).
  */

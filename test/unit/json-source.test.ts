@@ -16,8 +16,8 @@ import { FIXTURES_DIR } from '../helpers/fixtures';
 
 const NOW = new Date('2026-01-21T09:00:00Z');
 
-/** The seed's example, completed with the second checkout its SDK output shows. */
-const SEED = {
+/** Foretify Manager's LicenseSummary example, completed with the second checkout its SDK output shows. */
+const EXAMPLE = {
   summaryByFeature: [
     {
       info: { name: 'FTX_DEVELOPER', issued: 100, used: 2, free: 98 },
@@ -36,8 +36,8 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const opts = { serverId: 'fmanager', now: NOW, timeZone: 'UTC' };
 
 describe('mapLicenseSummary (pure)', () => {
-  test('the seed document becomes a valid snapshot', () => {
-    const s = mapLicenseSummary(SEED, opts);
+  test('the Foretify Manager example becomes a valid snapshot', () => {
+    const s = mapLicenseSummary(EXAMPLE, opts);
     expect(s).toMatchObject({ serverId: 'fmanager', sourceType: 'json', status: 'UP', fetchedAt: NOW.toISOString(), warnings: [] });
     const f = s.features[0];
     expect(f).toMatchObject({ name: 'FTX_DEVELOPER', issued: 100, used: 2, reportedFree: 98, uncounted: false });
@@ -60,7 +60,7 @@ describe('mapLicenseSummary (pure)', () => {
   });
 
   test('free is checked against issued - used; the source\'s own valid flags are recomputed', () => {
-    const doc = clone(SEED);
+    const doc = clone(EXAMPLE);
     doc.summaryByFeature[0].info.free = 90;
     doc.summaryByFeature[1].valid = false;
     const s = mapLicenseSummary(doc, opts);
@@ -111,11 +111,11 @@ describe('mapLicenseSummary (pure)', () => {
     ['valid not a boolean', (d) => ((d.valid = 'yes'), d), 'valid must be true or false (got the string "yes")'],
     ['a feature that is not an object', (d) => ((d.summaryByFeature[1] = 7), d), 'summaryByFeature[1] must be an object (got number 7)'],
     ['no summaryByFeature', () => ({ features: [] }), 'summaryByFeature must be an array (got nothing)'],
-    ['an array document', () => [SEED], '(root) must be a LicenseSummary object (got an array)'],
+    ['an array document', () => [EXAMPLE], '(root) must be a LicenseSummary object (got an array)'],
     ['null', () => null, '(root) must be a LicenseSummary object (got null)'],
   ];
   test.each(wrong)('a wrong shape names the JSON path: %s', (_name, mutate, message) => {
-    const doc = mutate(clone(SEED));
+    const doc = mutate(clone(EXAMPLE));
     const r = tryMapLicenseSummary(doc, opts);
     expect(r).toMatchObject({ ok: false, message });
     expect(() => mapLicenseSummary(doc, opts)).toThrow(new SourceError(message, 'PARSE'));
@@ -124,7 +124,7 @@ describe('mapLicenseSummary (pure)', () => {
   test('malformed JSON text is a PARSE error', () => {
     expect(() => parseLicenseSummaryJson('{"summaryByFeature": [', opts)).toThrow(SourceError);
     expect(() => parseLicenseSummaryJson('{"summaryByFeature": [', opts)).toThrow(/^not valid JSON: /);
-    expect(parseLicenseSummaryJson('\ufeff' + JSON.stringify(SEED), opts).features).toHaveLength(2);
+    expect(parseLicenseSummaryJson('\ufeff' + JSON.stringify(EXAMPLE), opts).features).toHaveLength(2);
   });
 
   test('splitServerInfo reads "host/port handle"', () => {
@@ -161,15 +161,15 @@ describe('JsonSource over HTTP', () => {
       };
       switch (req.url) {
         case '/report':
-          return req.headers.authorization === 'Bearer t0ken' ? send(200, JSON.stringify(SEED)) : send(401, '{"error":"UNAUTHENTICATED"}');
+          return req.headers.authorization === 'Bearer t0ken' ? send(200, JSON.stringify(EXAMPLE)) : send(401, '{"error":"UNAUTHENTICATED"}');
         case '/broken':
           return send(200, '{"summaryByFeature": [ {"info": ');
         case '/shape':
-          return send(200, JSON.stringify({ summaryByFeature: [SEED.summaryByFeature[0], SEED.summaryByFeature[1], SEED.summaryByFeature[0], { info: { name: 'X', issued: 'many', used: 0 } }] }));
+          return send(200, JSON.stringify({ summaryByFeature: [EXAMPLE.summaryByFeature[0], EXAMPLE.summaryByFeature[1], EXAMPLE.summaryByFeature[0], { info: { name: 'X', issued: 'many', used: 0 } }] }));
         case '/error':
           return send(503, 'license service\n  is   restarting');
         case '/big':
-          return send(200, JSON.stringify({ ...SEED, padding: 'x'.repeat(20000) }));
+          return send(200, JSON.stringify({ ...EXAMPLE, padding: 'x'.repeat(20000) }));
         case '/stream': {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.write('{"padding":"');
@@ -279,7 +279,7 @@ test('licensegraph reads a licensegraph /api/licenses/report (its own simulator,
     expect(res.errors).toBeUndefined();
     const r = res.data!.licenseReport;
     expect(r.servers[0]).toMatchObject({ id: 'mirror', type: 'JSON', status: 'UP' });
-    const want = (await t.get('/api/licenses/report?server=simulator').then((x) => x.json())) as typeof SEED;
+    const want = (await t.get('/api/licenses/report?server=simulator').then((x) => x.json())) as typeof EXAMPLE;
     expect(r.summaryByFeature.map((f) => f.info)).toEqual(want.summaryByFeature.map((f) => f.info));
     expect(r.summaryByFeature.find((f) => f.info.name === 'FTX_DEVELOPER')!.info).toMatchObject({ issued: 100, used: 25, free: 75 });
   } finally {

@@ -1,7 +1,7 @@
 /**
  * Property tests for parseRlmstat: whatever the text, it returns a well-formed Snapshot and never throws.
  * Inputs: random strings, soups of real fixture lines (shuffled, re-indented, CRLF), and fixture texts with
- * characters and digits mutated. Fixed seeds keep runs reproducible; the whole file stays within a few seconds.
+ * characters and digits mutated. Fixed generator start values keep runs reproducible; the whole file stays within a few seconds.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -10,6 +10,7 @@ import { parseRlmstat, MAX_WARNINGS } from '../../src/sources/rlm';
 import type { Snapshot } from '../../src/domain/snapshot';
 import { validate } from '../../src/domain/validate';
 import { fixtureFiles } from '../helpers/fixtures';
+import { reproducible } from '../helpers/fuzz';
 
 const NOW = new Date('2021-11-03T13:00:00Z');
 const OPTS = { now: NOW, timeZone: 'Europe/Berlin', serverId: 'fuzz' };
@@ -90,7 +91,7 @@ describe('parseRlmstat properties', () => {
       fc.property(fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
         parseChecked(text);
       }),
-      { numRuns: 300, seed: 4242 },
+      reproducible(300, 4242),
     );
   });
 
@@ -101,7 +102,7 @@ describe('parseRlmstat properties', () => {
       fc.property(fc.array(line, { maxLength: 120 }), fc.constantFrom('\n', '\r\n', '\r'), (ls, eol) => {
         parseChecked(ls.map(([i, l]) => i + l.trim()).join(eol));
       }),
-      { numRuns: 250, seed: 7 },
+      reproducible(250, 7),
     );
   });
 
@@ -150,7 +151,7 @@ describe('parseRlmstat properties', () => {
         }
         parseChecked(t);
       }),
-      { numRuns: 300, seed: 99 },
+      reproducible(300, 99),
     );
   });
 
@@ -170,7 +171,7 @@ describe('parseRlmstat properties', () => {
           parseChecked(text);
         },
       ),
-      { numRuns: 300, seed: 3 },
+      reproducible(300, 3),
     );
   });
 

@@ -1,7 +1,7 @@
 /**
  * parseRlmstat: `rlmutil rlmstat -a` (and subsets) -> Snapshot.
  *
- * Real outputs: every `rlmstat` row of ../shared/fixtures/MANIFEST.tsv (omnivector-solutions/license-manager
+ * Real outputs: every `rlmstat` row of test/fixtures/MANIFEST.tsv (omnivector-solutions/license-manager
  * conftest fixtures, dedented, so they are also re-indented here with tabs as a real rlmstat prints them).
  *
  * Hand-made variants in test/fixtures/hand-made/rlm/, each built (names and numbers changed) from a real format found

@@ -3,7 +3,7 @@ import { checkout, feature, snapshot } from '../helpers/snapshots';
 
 const codes = (f: ReturnType<typeof validateFeature>) => f.issues.map((i) => i.code);
 
-describe('validate(): the seed\'s three checks, reconciled', () => {
+describe('validate(): the LicenseSummary\'s three checks, reconciled', () => {
   test('a consistent feature is valid and free = issued - used', () => {
     const v = validateFeature(feature('F', 10, 3, [checkout('a', 'h'), checkout('b', 'h', { count: 2 })]));
     expect(v).toMatchObject({ valid: true, free: 7, checkedOut: 3, reserved: 0, issues: [] });

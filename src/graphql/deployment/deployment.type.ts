@@ -148,7 +148,7 @@ export class DeploymentReportType {
   @Field(() => Int)
   featuresCount!: number;
 
-  @Field(() => Int, { description: 'licensegraph users (the seed\'s rbac_users).' })
+  @Field(() => Int, { description: 'licensegraph users (rbac_users in the Kong-style deployment report).' })
   usersCount!: number;
 
   @Field(() => Int)

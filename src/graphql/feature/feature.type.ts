@@ -5,7 +5,7 @@ import { DateTimeScalar } from '../common/scalars';
 import { LicenseServer } from '../server/server.type';
 import { EXPECTED_SIZE, listCost } from '../limits';
 
-@ObjectType({ simpleResolvers: true, description: 'The seed\'s info block: name, issued, used, free.' })
+@ObjectType({ simpleResolvers: true, description: 'The Foretify Manager LicenseSummary info block: name, issued, used, free.' })
 export class FeatureInfo {
   @Field()
   name!: string;

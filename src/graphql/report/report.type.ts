@@ -5,7 +5,7 @@ import { Feature } from '../feature/feature.type';
 import { LicenseServer } from '../server/server.type';
 import { EXPECTED_SIZE, listCost } from '../limits';
 
-@ObjectType({ simpleResolvers: true, description: 'The live license report (the seed\'s LicenseSummary, with more).' })
+@ObjectType({ simpleResolvers: true, description: 'The live license report (the Foretify Manager LicenseSummary, with more).' })
 export class Report {
   @Field(() => [Feature], { complexity: listCost(EXPECTED_SIZE.features) })
   summaryByFeature!: Feature[];

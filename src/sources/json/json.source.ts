@@ -1,5 +1,5 @@
 /**
- * JSON source (type 'json'): GET config.url, a LicenseSummary endpoint like the seed's /api/licenses/report
+ * JSON source (type 'json'): GET config.url, a LicenseSummary endpoint like Foretify Manager's /api/licenses/report
  * (another licensegraph, a Foretify Manager), with an optional bearer token, and map the document with
  * mapLicenseSummary (./map.ts).
  *

@@ -1,5 +1,5 @@
 /**
- * The seed's LicenseSummary JSON <-> Snapshot. Pure: no I/O.
+ * The Foretify Manager LicenseSummary JSON <-> Snapshot. Pure: no I/O.
  *
  *   { "summaryByFeature": [ { "info": { "name", "issued", "used", "free" },
  *                             "checkouts": [ { "username", "hostname", "startTime", "serverInfo" } ],
@@ -19,7 +19,7 @@
  *    checkout carries a valid ISO startedAt itself (licensegraph's own extended output does).
  *  - The extended fields licensegraph itself prints are read when present: info-level `uncounted`, checkout
  *    `display`, `version`, `handle`, `count`, `startedAt`.
- * Writing (snapshotToLicenseSummary): the seed shape plus the extra fields (issues, uncounted, display, version,
+ * Writing (snapshotToLicenseSummary): the LicenseSummary shape plus the extra fields (issues, uncounted, display, version,
  * handle, count, startedAt, server, warnings); what `licensegraph parse` prints.
  */
 import type { Checkout, Feature, Issue, ParseWarning, ServerHost, Snapshot, SourceType, VendorDaemon } from '../../domain/snapshot';
@@ -40,7 +40,7 @@ export interface MapOptions {
 
 export type MapResult = { ok: true; snapshot: Snapshot } | { ok: false; path: string; message: string };
 
-/** Seed checkout plus licensegraph's extra fields. */
+/** LicenseSummary checkout plus licensegraph's extra fields. */
 export interface LicenseSummaryCheckout {
   username: string;
   hostname: string;

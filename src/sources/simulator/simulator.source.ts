@@ -1,8 +1,8 @@
 /**
  * The built-in simulator: a deterministic license server for `npm start`, demos and tests.
  *
- * Time advances in ticks (default 5 s). The state after N ticks depends only on the seed and N, so two
- * simulators with the same seed and start agree whenever they are read. Each tick, every checkout ends with a
+ * Time advances in ticks (default 5 s). The state after N ticks depends only on the random start value and N, so two
+ * simulators with the same randomSeed and start agree whenever they are read. Each tick, every checkout ends with a
  * probability that gives a mean session length, and new checkouts arrive at the rate that keeps each feature
  * near its mean load (Little's law). Tests and demos can also check out and in by hand, or take the server down.
  */
@@ -13,7 +13,7 @@ import { SIM_FEATURES, SIM_HOSTS, SIM_USERS, SIM_VENDORS, type SimFeatureSpec } 
 
 export interface SimulatorOptions {
   id: string;
-  seed?: number;
+  randomSeed?: number;
   tickMs?: number;
   /** Mean checkout length in ticks (default 36: three minutes at 5 s ticks, so the demo moves). */
   meanSessionTicks?: number;
@@ -43,8 +43,8 @@ interface SimFeature {
 }
 
 /** mulberry32: small, fast, good enough for a simulation, and deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
+function prng(start: number): () => number {
+  let a = start >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -76,7 +76,7 @@ export class SimulatorSource implements LicenseSource {
 
   constructor(opts: SimulatorOptions) {
     this.id = opts.id;
-    this.rand = prng(opts.seed ?? 20240120);
+    this.rand = prng(opts.randomSeed ?? 20240120);
     this.tickMs = opts.tickMs ?? 5000;
     this.meanSessionTicks = opts.meanSessionTicks ?? 36;
     this.now = opts.now ?? (() => new Date());
@@ -101,7 +101,7 @@ export class SimulatorSource implements LicenseSource {
     for (const f of this.features) {
       const s = f.spec;
       if (s.name === 'FTX_DEVELOPER') {
-        // The seed document's two users, long-running.
+        // The Foretify Manager example's two users, long-running.
         this.add(f, 'john.doe', 'workstation-123', 1, this.startMs - 3.5 * 3600_000, true);
         this.add(f, 'jane.smith', 'dev-machine', 1, this.startMs - 2.25 * 3600_000, true);
       }
