@@ -1,35 +1,22 @@
 #!/usr/bin/env node
 'use strict';
-// Runs the compiled build (dist/) when it is newer than every source file, else the TypeScript sources through
-// ts-node (transpile only), so `npx licensegraph` works right after `npm install` and never runs stale code.
-const fs = require('fs');
+// Runs the compiled build (dist/) only: never TypeScript sources, never a build older than them. `npm install` and
+// `npm start` build it; after editing src/, run `npm run build` (a type error fails the build).
 const path = require('path');
 
 const root = path.join(__dirname, '..');
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
+let state = 'fresh';
+try {
+  state = require('../scripts/build-state').buildState(root);
+} catch {
+  // an installed package ships dist/ without scripts/: nothing to compare with
 }
-
-function buildIsFresh() {
-  if (process.env.LICENSEGRAPH_FROM_SOURCE === '1') return false;
-  try {
-    const stamp = fs.statSync(path.join(root, 'dist', '.buildstamp')).mtimeMs;
-    return fs.existsSync(path.join(root, 'dist', 'cli', 'index.js')) && (!fs.existsSync(path.join(root, 'src')) || newestMtime(path.join(root, 'src')) <= stamp);
-  } catch {
-    return false;
-  }
+if (state === 'missing') {
+  console.error('licensegraph: no build in dist/. Run `npm run build` (npm install runs it too).');
+  process.exit(1);
 }
-
-if (buildIsFresh()) {
-  require('../dist/cli/index.js').runCli(process.argv);
-} else {
-  process.env.TS_NODE_PROJECT = path.join(root, 'tsconfig.json');
-  require('ts-node').register({ transpileOnly: true, project: process.env.TS_NODE_PROJECT });
-  require('../src/cli/index.ts').runCli(process.argv);
+if (state === 'stale') {
+  console.error('licensegraph: dist/ is older than src/ (sources edited since the last build). Run `npm run build`.');
+  process.exit(1);
 }
+require('../dist/cli/index.js').runCli(process.argv);
