@@ -24,7 +24,8 @@
  */
 import type { Checkout, Feature, Issue, ParseWarning, ServerHost, Snapshot, SourceType, VendorDaemon } from '../../domain/snapshot';
 import { emptyFeature, emptySnapshot } from '../../domain/snapshot';
-import { inferStartedAt } from '../../domain/time';
+import { resolveAnchor, startIssues, weekdayMismatchIssue } from '../../domain/capture-time';
+import { inferStart } from '../../domain/time';
 import { validate, type SnapshotVerdict } from '../../domain/validate';
 import { SourceError } from '../source';
 
@@ -146,18 +147,23 @@ function mapCheckout(raw: unknown, path: string, now: Date, tz: string | undefin
   const split = splitServerInfo(serverInfo);
   const handle = optionalString(raw.handle, `${path}.handle`) ?? split?.handle ?? null;
   let startedAt: string | null = null;
+  let issues: Issue[] = [];
   const given = optionalString(raw.startedAt, `${path}.startedAt`);
   if (given !== null) {
     const ms = Date.parse(given);
     if (!Number.isFinite(ms)) throw new ShapeError(`${path}.startedAt`, `must be an ISO date-time (got ${describe(given)})`);
     startedAt = new Date(ms).toISOString();
+    // a start given as an instant is taken as sent, but judged against the capture (1970, year 1, the future)
+    issues = startIssues(startedAt, now.getTime());
   } else if (startTime) {
-    startedAt = inferStartedAt(startTime, now, tz);
+    const r = inferStart(startTime, now, tz);
+    startedAt = r ? new Date(r.ms).toISOString() : null;
+    if (r?.weekdayMismatch && startedAt) issues = [weekdayMismatchIssue(startTime, startedAt)];
     if (startedAt === null) {
       warnings.push({ code: 'BAD_DATE', message: `${path}.startTime: cannot read the start time "${startTime.slice(0, 80)}"`, feature, affectsCounts: false });
     }
   }
-  return {
+  const out: Checkout = {
     username,
     hostname,
     display: optionalString(raw.display, `${path}.display`),
@@ -170,6 +176,8 @@ function mapCheckout(raw: unknown, path: string, now: Date, tz: string | undefin
     startTime,
     startedAt,
   };
+  if (issues.length > 0) out.issues = issues;
+  return out;
 }
 
 function mapFeature(raw: unknown, path: string, now: Date, tz: string | undefined, warnings: ParseWarning[]): Feature {
@@ -197,10 +205,17 @@ function mapFeature(raw: unknown, path: string, now: Date, tz: string | undefine
 
 /** Map a parsed LicenseSummary document; a wrong shape gives the JSON path that is wrong. Never throws. */
 export function tryMapLicenseSummary(value: unknown, opts: MapOptions): MapResult {
-  const now = opts.now ?? new Date();
-  const snap = emptySnapshot(opts.serverId, opts.sourceType ?? 'json', now);
+  const fetched = opts.now ?? new Date();
+  const snap = emptySnapshot(opts.serverId, opts.sourceType ?? 'json', fetched);
   try {
     if (!isObj(value)) throw new ShapeError('(root)', `must be a LicenseSummary object (got ${describe(value)})`);
+    // licensegraph's own output states when it was read (server.fetchedAt): the anchor for start times
+    const server = isObj(value.server) ? value.server : null;
+    const stated = server && typeof server.fetchedAt === 'string' ? Date.parse(server.fetchedAt) : NaN;
+    const a = resolveAnchor(Number.isFinite(stated) ? stated : null, fetched);
+    const now = a.anchor;
+    snap.capturedAt = a.capturedAt;
+    if (a.warning) snap.warnings.push(a.warning);
     const list = value.summaryByFeature;
     if (!Array.isArray(list)) throw new ShapeError('summaryByFeature', `must be an array (got ${list === undefined ? 'nothing' : describe(list)})`);
     const valid = optionalBool(value.valid, 'valid');
