@@ -25,8 +25,11 @@ export function checkoutView(c: DomainCheckout): Checkout {
     count: c.count,
     linger: c.linger ?? null,
     pid: c.pid ?? null,
+    issues: c.issues ? c.issues.map(issue) : NO_ISSUES,
   };
 }
+
+const NO_ISSUES: Issue[] = [];
 
 export interface ServerView {
   server: LicenseServer;
