@@ -70,6 +70,7 @@ export function viewOf(state: ServerState): ServerView {
     featureCount: s.features.length,
     warnings: s.warnings.slice(0, 50).map((w) => ({ code: w.code, message: w.message, line: w.line ?? null, text: w.text ?? null, affectsCounts: !!w.affectsCounts })),
     timeZone: state.config.timeZone ?? null,
+    clockSkewSeconds: state.clockSkewSeconds ?? null,
     snapshotVersion: state.version,
   };
   const features: Feature[] = new Array(s.features.length);

@@ -189,3 +189,25 @@ describe('domain helpers', () => {
     expect(clockSkewSeconds(null, '2026-01-01T00:00:00Z')).toBeNull();
   });
 });
+
+describe('clock skew of live servers', () => {
+  it('is kept on the state, with a CLOCK_SKEW issue past 5 minutes; files and pushes have none', async () => {
+    const { SnapshotService } = await import('../../src/services/snapshot.service');
+    const text = hand('flexlm/year-end.txt'); // status on Tue 1/2/2018 9:15
+    const config = (id: string, type: 'flexlm' | 'flexlm-file') => ({ id, label: id, type, timeZone: 'UTC', pollIntervalSeconds: 60, timeoutSeconds: 5, maxAgeSeconds: 0, maxOutputBytes: 1 << 20 });
+    const source = (id: string, fetched: string) => ({ id, type: 'flexlm' as const, fetch: async () => ({ ...parseLmstat(text, { now: new Date(fetched), timeZone: 'UTC' }), serverId: id }) });
+    const svc = new SnapshotService([
+      { config: config('ahead', 'flexlm'), source: source('ahead', '2018-01-02T09:05:00Z') },
+      { config: config('fine', 'flexlm'), source: source('fine', '2018-01-02T09:15:40Z') },
+      { config: config('file', 'flexlm-file'), source: source('file', '2018-01-02T09:05:00Z') },
+    ]);
+    const ahead = await svc.get('ahead');
+    expect(ahead.clockSkewSeconds).toBe(600);
+    expect(ahead.verdict.issues.map((i) => [i.code, i.actual])).toEqual([['CLOCK_SKEW', 600]]);
+    expect(ahead.verdict.valid).toBe(true);
+    const fine = await svc.get('fine');
+    expect(fine.clockSkewSeconds).toBe(-40);
+    expect(fine.verdict.issues).toEqual([]);
+    expect((await svc.get('file')).clockSkewSeconds).toBeNull();
+  });
+});
