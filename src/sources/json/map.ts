@@ -27,6 +27,7 @@ import { emptyFeature, emptySnapshot } from '../../domain/snapshot';
 import { resolveAnchor, startIssues, weekdayMismatchIssue } from '../../domain/capture-time';
 import { inferStart } from '../../domain/time';
 import { validate, type SnapshotVerdict } from '../../domain/validate';
+import { earliestExpiry } from '../../domain/expiry';
 import { SourceError } from '../source';
 
 export interface MapOptions {
@@ -52,6 +53,7 @@ export interface LicenseSummaryCheckout {
   handle?: string | null;
   count?: number;
   startedAt?: string | null;
+  issues?: Issue[];
 }
 
 export interface LicenseSummaryFeature {
@@ -61,6 +63,12 @@ export interface LicenseSummaryFeature {
   issues?: Issue[];
   uncounted?: boolean;
   error?: { code: string; message: string } | null;
+  /** As the GraphQL Feature type names them: licenses held by RESERVATIONs, the reservations, queued requests, pools, earliest expiry. */
+  reserved?: number;
+  reservations?: Array<{ count: number; kind: string; target: string }>;
+  queued?: Array<{ username: string; hostname: string; count: number; startTime: string | null; startedAt: string | null }>;
+  pools?: Array<{ version: string | null; vendor: string | null; type: string; issued: number | null; expiry: string | null; expiryRaw: string | null; permanent: boolean }>;
+  expiry?: string | null;
 }
 
 export interface LicenseSummary {
@@ -74,6 +82,7 @@ export interface LicenseSummary {
     version: string | null;
     error: string | null;
     fetchedAt: string;
+    capturedAt?: string | null;
     hosts: ServerHost[];
     vendorDaemons: VendorDaemon[];
   };
@@ -211,7 +220,8 @@ export function tryMapLicenseSummary(value: unknown, opts: MapOptions): MapResul
     if (!isObj(value)) throw new ShapeError('(root)', `must be a LicenseSummary object (got ${describe(value)})`);
     // licensegraph's own output states when it was read (server.fetchedAt): the anchor for start times
     const server = isObj(value.server) ? value.server : null;
-    const stated = server && typeof server.fetchedAt === 'string' ? Date.parse(server.fetchedAt) : NaN;
+    const statedText = server ? (typeof server.capturedAt === 'string' ? server.capturedAt : server.fetchedAt) : null;
+    const stated = typeof statedText === 'string' ? Date.parse(statedText) : NaN;
     const a = resolveAnchor(Number.isFinite(stated) ? stated : null, fetched);
     const now = a.anchor;
     snap.capturedAt = a.capturedAt;
@@ -269,10 +279,16 @@ export function snapshotToLicenseSummary(snapshot: Snapshot, verdict: SnapshotVe
           handle: c.handle ?? null,
           count: c.count,
           startedAt: c.startedAt ?? null,
+          ...(c.issues && c.issues.length > 0 ? { issues: c.issues } : {}),
         })),
         valid: fv?.valid ?? false,
         issues: fv?.issues ?? [],
         uncounted: f.uncounted,
+        reserved: fv?.reserved ?? 0,
+        reservations: f.reservations.map((r) => ({ count: r.count, kind: r.kind, target: r.target })),
+        queued: f.queued.map((q) => ({ username: q.username, hostname: q.hostname, count: q.count, startTime: q.startTime ?? null, startedAt: q.startedAt ?? null })),
+        pools: f.pools.map((p) => ({ version: p.version ?? null, vendor: p.vendor ?? null, type: p.type, issued: p.issued ?? null, expiry: p.expiry ?? null, expiryRaw: p.expiryRaw ?? null, permanent: !!p.permanent })),
+        expiry: earliestExpiry(f.pools.map((p) => ({ expiry: p.expiry ?? null, permanent: !!p.permanent }))),
       };
       if (f.error) out.error = f.error;
       return out;
@@ -286,6 +302,7 @@ export function snapshotToLicenseSummary(snapshot: Snapshot, verdict: SnapshotVe
       version: snapshot.version ?? null,
       error: snapshot.error ?? null,
       fetchedAt: snapshot.fetchedAt,
+      capturedAt: snapshot.capturedAt ?? null,
       hosts: snapshot.hosts,
       vendorDaemons: snapshot.vendorDaemons,
     },
