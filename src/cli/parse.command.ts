@@ -3,8 +3,11 @@
  *
  * Reads a captured license-server output (a file, or stdin for "-" or no FILE), parses it with the same pure
  * parsers the server uses, and prints the Foretify Manager LicenseSummary JSON with licensegraph's extra fields (per feature:
- * issues, uncounted, and per checkout display, version, handle, count, startedAt; at the top: issues, server
- * {status, version, hosts, vendorDaemons}, warnings). `valid` and `issues` come from validate().
+ * issues, uncounted, reserved, reservations, queued, pools, expiry, and per checkout display, version, handle,
+ * count, startedAt, issues; at the top: issues, server {status, version, capturedAt, hosts, vendorDaemons},
+ * warnings). `valid` and `issues` come from validate(). Start times are read against the capture's own time
+ * when it states one; --now is only the fallback. lmstat -i (a license-file listing, no usage) prints its own
+ * shape: { format: "lmstat-i", features: [{ name, version, count, expiry, vendor, ... }] }.
  *
  * Without --format the format is detected (and stderr says which and why). Exit 0 whenever the input could be read
  * (a DOWN or invalid report is still a report); exit 2 with one line on stderr when it could not (missing file, a
@@ -105,8 +108,8 @@ export async function runParse(file: string | undefined, opts: ParseCommandOptio
     }
     case 'lmstat-i': {
       const { parseLmstatI } = await import('../sources/flexlm/parse-i');
-      snapshot = lmstatIToSnapshot(parseLmstatI(text, popts), serverId, now);
-      break;
+      io.stdout(JSON.stringify(lmstatIOutput(parseLmstatI(text, popts)), null, 2) + '\n');
+      return 0;
     }
     case 'rlmstat': {
       const { parseRlmstat } = await import('../sources/rlm/parse');
@@ -134,33 +137,22 @@ export async function runParse(file: string | undefined, opts: ParseCommandOptio
 }
 
 /**
- * lmstat -i lists the license file, not usage: one feature per name with issued = the sum of its rows (null and
- * uncounted when a row is uncounted), used unknown (null), one pool per row with its expiry. The server's state is
- * unknown, and the snapshot says so.
+ * What `parse --format lmstat-i` prints: lmstat -i lists the license file, not usage, so it is not a LicenseSummary
+ * (whose checks would all fail for want of an in-use count): one row per license-file line, as printed.
  */
-function lmstatIToSnapshot(r: import('../sources/flexlm/parse-i').LmstatIResult, serverId: string, now: Date): Snapshot {
-  const features = new Map<string, Snapshot['features'][number]>();
-  for (const row of r.features) {
-    let f = features.get(row.name);
-    if (!f) {
-      f = { name: row.name, vendor: row.vendor, issued: 0, used: null, uncounted: false, error: null, pools: [], checkouts: [], reservations: [], queued: [] };
-      features.set(row.name, f);
-    }
-    f.pools.push({ name: row.name, version: row.version, vendor: row.vendor, type: row.uncounted ? 'uncounted' : 'unknown', issued: row.issued, expiry: row.expiry, expiryRaw: row.expiryRaw, permanent: row.permanent });
-    if (row.uncounted) f.uncounted = true;
-    f.issued = f.uncounted || row.issued === null || f.issued === null ? null : f.issued + row.issued;
-  }
+export interface LmstatIOutput {
+  format: 'lmstat-i';
+  features: Array<{ name: string; version: string | null; count: number | null; uncounted: boolean; expiry: string | null; expiryRaw: string | null; permanent: boolean; vendor: string | null }>;
+  warnings: import('../domain/snapshot').ParseWarning[];
+  note: string;
+}
+
+function lmstatIOutput(r: import('../sources/flexlm/parse-i').LmstatIResult): LmstatIOutput {
   return {
-    serverId,
-    sourceType: 'flexlm-file',
-    fetchedAt: now.toISOString(),
-    status: 'UNKNOWN',
-    version: null,
-    hosts: [],
-    vendorDaemons: [],
-    features: [...features.values()],
+    format: 'lmstat-i',
+    features: r.features.map((f) => ({ name: f.name, version: f.version, count: f.issued, uncounted: f.uncounted, expiry: f.expiry, expiryRaw: f.expiryRaw, permanent: f.permanent, vendor: f.vendor })),
     warnings: r.warnings,
-    error: 'lmstat -i lists the licenses in the license file, not their use: run lmstat -a for usage',
+    note: 'lmstat -i lists the licenses in the license file, not their use: run lmstat -a for usage',
   };
 }
 
@@ -181,7 +173,7 @@ export function registerParseCommand(program: Command): void {
     .option('--format <format>', `one of ${INPUT_FORMATS.join(', ')} (default: detected)`)
     .option('--server-id <id>', 'server id to report under', 'cli')
     .option('--time-zone <tz>', "IANA zone the server prints start times in (default: this machine's)")
-    .option('--now <iso>', 'the instant the output was captured; start times are inferred before it (default: now)')
+    .option('--now <iso>', 'when the output was captured, if it does not say (lmstat "status on", rlmstat statistics, JSON server.fetchedAt win); start times are inferred before it (default: now)')
     .action(async (file: string | undefined, opts: ParseCommandOptions) => {
       const code = await runParse(file, opts, {
         readStdin: () => readAll(process.stdin),

@@ -25,7 +25,7 @@ export class ConfigError extends Error {
 }
 
 const TYPES: SourceType[] = ['flexlm', 'rlm', 'flexlm-file', 'rlm-file', 'json', 'simulator', 'ingest'];
-const SERVER_KEYS = new Set(['id', 'label', 'type', 'address', 'binary', 'path', 'url', 'token', 'randomSeed', 'timeZone', 'pollIntervalSeconds', 'timeoutSeconds', 'maxAgeSeconds', 'maxOutputBytes']);
+const SERVER_KEYS = new Set(['id', 'label', 'type', 'address', 'binary', 'path', 'url', 'token', 'randomSeed', 'timeZone', 'pollIntervalSeconds', 'timeoutSeconds', 'maxAgeSeconds', 'maxOutputBytes', 'countReportedStart']);
 /** Keys only some types take (the rest are common to all). */
 const TYPE_KEYS: Record<SourceType, string[]> = {
   flexlm: ['address', 'binary'],
@@ -133,6 +133,10 @@ export function parseServers(doc: unknown, baseDir: string): ServerConfig[] {
       maxAgeSeconds: r.maxAgeSeconds === undefined ? 5 : num(r.maxAgeSeconds, `${at}.maxAgeSeconds`, 0, 86400),
       maxOutputBytes: r.maxOutputBytes === undefined ? 64 * 1024 * 1024 : num(r.maxOutputBytes, `${at}.maxOutputBytes`, 1024, 1024 * 1024 * 1024),
     };
+    if (r.countReportedStart !== undefined) {
+      if (typeof r.countReportedStart !== 'boolean') throw new ConfigError(`${at}.countReportedStart`, 'must be true or false');
+      s.countReportedStart = r.countReportedStart;
+    }
     if (r.timeZone !== undefined) {
       s.timeZone = str(r.timeZone, `${at}.timeZone`);
       if (!isValidTimeZone(s.timeZone)) throw new ConfigError(`${at}.timeZone`, `unknown IANA time zone "${s.timeZone}"`);

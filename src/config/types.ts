@@ -24,6 +24,11 @@ export interface ServerConfig {
   maxAgeSeconds: number;
   /** Bytes read from a command or file before giving up (default 64 MiB). */
   maxOutputBytes: number;
+  /**
+   * History: count license-hours from a session's reported start even when it predates the server's first
+   * observation (or the previous poll) by more than one poll interval. Default false: count from the observation.
+   */
+  countReportedStart?: boolean;
 }
 
 export interface AppConfig {

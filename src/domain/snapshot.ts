@@ -86,6 +86,8 @@ export interface Checkout {
   pid?: number | null;
   /** Sub-feature or VENDOR:SUB token seen on some lines. */
   detail?: string | null;
+  /** What is wrong with this checkout's start (START_WEEKDAY_MISMATCH, START_IMPLAUSIBLE, START_AFTER_CAPTURE). */
+  issues?: Issue[];
 }
 
 export interface Reservation {
@@ -131,8 +133,13 @@ export interface Feature {
 export interface Snapshot {
   serverId: string;
   sourceType: SourceType;
-  /** When the data was taken (ISO). */
+  /** When the data was taken (ISO), on our clock. */
   fetchedAt: string;
+  /**
+   * When the capture says it was taken (ISO: lmstat's "status on" line, rlmstat's statistics, JSON server.fetchedAt),
+   * on the license server's clock; start times were inferred against it. Null/absent: the capture states no time.
+   */
+  capturedAt?: string | null;
   status: ServerStatus;
   /** lmgrd / rlm version of the master when known. */
   version?: string | null;
@@ -166,7 +173,10 @@ export function emptyFeature(name: string): Feature {
 /** Options every pure parser takes. */
 export interface ParseOptions {
   serverId?: string;
-  /** The poll instant: start times are inferred as the most recent past instant before it. */
+  /**
+   * The fetch instant. Start times are inferred against the capture's own time when it states one
+   * (domain/capture-time), else against this.
+   */
   now?: Date;
   /** IANA zone the server prints its times in (default: the process zone). */
   timeZone?: string;

@@ -160,30 +160,51 @@ function yearAt(ms: number, zone: string): number {
   return year;
 }
 
+/** How far back a printed weekday may move a start time's year (and the oldest start a capture can imply). */
+export const LOOKBACK_YEARS = 10;
+/** Clock skew tolerated between the license server and the anchor instant (a start a few minutes "after" it). */
+export const START_SKEW_MS = 5 * 60 * 1000;
+
+/** A start time read against an anchor: the instant, and whether the printed weekday contradicts its date. */
+export interface InferredStart {
+  ms: number;
+  /** A weekday was printed and no year within LOOKBACK_YEARS has it on this month/day. */
+  weekdayMismatch: boolean;
+}
+
 /**
- * Most recent instant not after `now` (tolerating a few minutes of clock skew between the license server
- * and us) whose wall clock in `tz` matches. When a weekday is printed, a year where it matches is preferred
- * (it disambiguates Feb 29 and catches stale data), without looking back more than 7 years.
+ * The one rule for year-less start times ("Mon 1/20 10:30", "01/20 10:30"), read as wall-clock time in `tz`
+ * against `anchor` (the instant the capture states it was taken, else the fetch time): the most recent instant
+ * not after the anchor (give or take START_SKEW_MS) whose month/day match, and, when a weekday is printed, whose
+ * weekday matches too, looking back at most LOOKBACK_YEARS (this disambiguates Feb 29 and catches stale data).
+ * When no year in that window has the printed weekday, the most recent matching month/day is used and
+ * weekdayMismatch is set (the caller reports START_WEEKDAY_MISMATCH). Pure; never throws.
+ * src/sources/flexlm/start-time.ts (StartTimeInferrer) is a memoised equivalent for the parsers' hot loops.
  */
-export function inferInstant(raw: string, now: Date, tz?: string): Date | null {
+export function inferStart(raw: string, anchor: Date, tz?: string): InferredStart | null {
   const w = parseWallTime(raw);
   if (!w) return null;
   const zone = tz && isValidTimeZone(tz) ? tz : processTimeZone();
-  const nowMs = now.getTime();
+  const nowMs = anchor.getTime();
   if (!Number.isFinite(nowMs)) return null;
-  const skewMs = 5 * 60 * 1000;
   const nowYear = yearAt(nowMs, zone);
   let fallback: number | null = null;
-  for (let year = nowYear + 1; year >= nowYear - 7; year--) {
+  for (let year = nowYear + 1; year >= nowYear - LOOKBACK_YEARS; year--) {
     if (w.day > daysInMonth(year, w.month)) continue;
     const ms = zonedTimeToUtc(year, w.month, w.day, w.hour, w.minute, w.second, zone);
-    if (!(Math.abs(ms) <= MAX_DATE_MS) || ms > nowMs + skewMs) continue;
-    if (w.dow === undefined) return new Date(ms);
+    if (!(Math.abs(ms) <= MAX_DATE_MS) || ms > nowMs + START_SKEW_MS) continue;
+    if (w.dow === undefined) return { ms, weekdayMismatch: false };
     const dow = new Date(Date.UTC(year, w.month - 1, w.day)).getUTCDay();
-    if (dow === w.dow) return new Date(ms);
-    if (fallback === null && year >= nowYear - 1) fallback = ms;
+    if (dow === w.dow) return { ms, weekdayMismatch: false };
+    if (fallback === null) fallback = ms;
   }
-  return fallback === null ? null : new Date(fallback);
+  return fallback === null ? null : { ms: fallback, weekdayMismatch: true };
+}
+
+/** inferStart's instant as a Date (see inferStart for the rule). */
+export function inferInstant(raw: string, now: Date, tz?: string): Date | null {
+  const r = inferStart(raw, now, tz);
+  return r ? new Date(r.ms) : null;
 }
 
 /** inferInstant as an ISO string, or null. */

@@ -25,8 +25,11 @@ export function checkoutView(c: DomainCheckout): Checkout {
     count: c.count,
     linger: c.linger ?? null,
     pid: c.pid ?? null,
+    issues: c.issues ? c.issues.map(issue) : NO_ISSUES,
   };
 }
+
+const NO_ISSUES: Issue[] = [];
 
 export interface ServerView {
   server: LicenseServer;
@@ -67,6 +70,7 @@ export function viewOf(state: ServerState): ServerView {
     featureCount: s.features.length,
     warnings: s.warnings.slice(0, 50).map((w) => ({ code: w.code, message: w.message, line: w.line ?? null, text: w.text ?? null, affectsCounts: !!w.affectsCounts })),
     timeZone: state.config.timeZone ?? null,
+    clockSkewSeconds: state.clockSkewSeconds ?? null,
     snapshotVersion: state.version,
   };
   const features: Feature[] = new Array(s.features.length);

@@ -12,6 +12,7 @@
  * SnapshotService (it becomes the server's current state, as if polled) and records it exactly like a poll.
  */
 import type { Principal } from '../domain/auth';
+import { hasUntrustedStart } from '../domain/capture-time';
 import type { Snapshot } from '../domain/snapshot';
 import { IngestSource, parseIngest, type IngestFormat } from '../sources/ingest';
 import type { Database } from '../store/db';
@@ -29,8 +30,14 @@ export interface HistoryServiceOptions {
   logger?: { warn(obj: object, msg?: string): void };
 }
 
+/** How a server's sessions are counted (from its config): see PollRecord.allowanceMs / countReportedStart. */
+export interface CountingOptions {
+  allowanceMs?: number;
+  countReportedStart?: boolean;
+}
+
 /** The history path for one state: pure. `at` is the poll instant. */
-export function pollRecordOf(snapshot: Snapshot, stale: boolean, at: Date, sampleEvery: number = DEFAULT_SAMPLE_EVERY): PollRecord {
+export function pollRecordOf(snapshot: Snapshot, stale: boolean, at: Date, sampleEvery: number = DEFAULT_SAMPLE_EVERY, counting: CountingOptions = {}): PollRecord {
   const base: PollRecord = {
     serverId: snapshot.serverId,
     at,
@@ -41,6 +48,8 @@ export function pollRecordOf(snapshot: Snapshot, stale: boolean, at: Date, sampl
     closeAbsent: false,
     samples: [],
     sampleEvery,
+    allowanceMs: counting.allowanceMs ?? 0,
+    countReportedStart: counting.countReportedStart === true,
   };
   if (stale || snapshot.status !== 'UP') return base;
   const doubtful = new Set<string>();
@@ -68,6 +77,7 @@ export function pollRecordOf(snapshot: Snapshot, stale: boolean, at: Date, sampl
         handle: c.handle ?? '',
         startKey: startedAt ?? `raw:${c.startTime}`,
         startedAt,
+        trustedStart: !hasUntrustedStart(c),
         count: Number.isFinite(c.count) && c.count >= 1 ? Math.floor(c.count) : 1,
       });
     }
@@ -91,6 +101,15 @@ export function pollRecordOf(snapshot: Snapshot, stale: boolean, at: Date, sampl
     closableFeatures: [...closable],
     closeAbsent: !unattributed && snapshot.vendorDaemons.every((d) => d.status === 'UP'),
   };
+}
+
+/**
+ * The instant a pushed capture stands for in history: the time it states (a capture that sat in a queue, a backfill),
+ * never later than its arrival; the arrival when it states none.
+ */
+export function pushInstant(capturedAt: string | null | undefined, received: Date): Date {
+  const ms = capturedAt ? Date.parse(capturedAt) : NaN;
+  return Number.isFinite(ms) && ms < received.getTime() ? new Date(ms) : received;
 }
 
 export class IngestInputError extends Error {
@@ -133,10 +152,13 @@ export class HistoryService {
     this.sampleEvery = Math.max(1, Math.floor(opts.sampleEvery ?? DEFAULT_SAMPLE_EVERY));
   }
 
-  /** Records a server state (what a poll produced). `db`: the poller's lease connection on PostgreSQL. */
-  record(state: ServerState, db?: Database): Promise<PollResult> {
-    const at = new Date(state.checkedAt);
-    return this.repo.recordPoll(pollRecordOf(state.snapshot, state.stale, at, this.sampleEvery), db);
+  /**
+   * Records a server state (what a poll produced). `db`: the poller's lease connection on PostgreSQL. `at`: the
+   * instant it stands for (default: when it was read; a push: the capture's own time, see ingest()).
+   */
+  record(state: ServerState, db?: Database, at: Date = new Date(state.checkedAt)): Promise<PollResult> {
+    const counting = { allowanceMs: state.config.pollIntervalSeconds * 1000, countReportedStart: state.config.countReportedStart === true };
+    return this.repo.recordPoll(pollRecordOf(state.snapshot, state.stale, at, this.sampleEvery, counting), db);
   }
 
   /** Push mode: parse, make it the server's current state, record it. Role checks are the caller's (UPLOADER, ADMIN). */
@@ -148,7 +170,7 @@ export class HistoryService {
     const source = this.snapshots.source(serverId);
     if (source instanceof IngestSource) source.push(parsed.snapshot);
     const state = this.snapshots.accept(serverId, parsed.snapshot);
-    const result = await this.record(state);
+    const result = await this.record(state, undefined, pushInstant(parsed.snapshot.capturedAt, new Date(state.checkedAt)));
     const snap = state.snapshot;
     return {
       server: serverId,

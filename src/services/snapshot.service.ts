@@ -16,6 +16,7 @@
  */
 import { EventEmitter } from 'events';
 import type { ServerConfig } from '../config/types';
+import { clockSkewSeconds, CLOCK_SKEW_ISSUE_SECONDS } from '../domain/capture-time';
 import type { Issue, Snapshot } from '../domain/snapshot';
 import { validate, type SnapshotVerdict } from '../domain/validate';
 import type { LicenseSource } from '../sources/source';
@@ -32,7 +33,14 @@ export interface ServerState {
   checkedAt: string;
   /** Why the last fetch failed, when it did. */
   lastError: string | null;
+  /**
+   * Live sources (flexlm, rlm, json): the capture's own time minus ours when it was fetched, in seconds (lmstat
+   * prints minutes, so +-60 s is noise). Null for files, pushes, and captures that state no time.
+   */
+  clockSkewSeconds?: number | null;
 }
+
+const LIVE_TYPES: ReadonlySet<string> = new Set(['flexlm', 'rlm', 'json']);
 
 export interface SnapshotServiceOptions {
   now?: () => Date;
@@ -225,6 +233,16 @@ export class SnapshotService extends EventEmitter {
     // A server that answered is current truth; a DOWN answer is shown as DOWN but is not kept as "last good".
     if (!stale && snapshot.status !== 'DOWN') e.lastGood = snapshot;
     const verdict = validate(snapshot, { stale });
+    const skew = LIVE_TYPES.has(e.config.type) ? clockSkewSeconds(snapshot.capturedAt, snapshot.fetchedAt) : null;
+    if (skew !== null && Math.abs(skew) > CLOCK_SKEW_ISSUE_SECONDS) {
+      // informational: the data is still right (start times are read on the server's own clock), so valid stands
+      verdict.issues.push({
+        code: 'CLOCK_SKEW',
+        message: `License server ${e.config.id}'s clock is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} ours (or its timeZone is not ${e.config.timeZone ?? 'the process zone'})`,
+        expected: 0,
+        actual: skew,
+      });
+    }
     if (stale && error) {
       const src = verdict.issues.find((i) => i.code === 'SOURCE_UNAVAILABLE');
       if (src) src.message += ` (${error})`;
@@ -237,6 +255,7 @@ export class SnapshotService extends EventEmitter {
       version: ++this.version,
       checkedAt: this.now().toISOString(),
       lastError: error,
+      clockSkewSeconds: skew,
     };
     e.state = state;
     e.producedAt = this.now().getTime();

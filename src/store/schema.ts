@@ -147,8 +147,15 @@ export const checkoutSessions = pgTable(
     display: text('display').notNull().default(''),
     handle: text('handle').notNull().default(''),
     startKey: text('start_key').notNull(),
-    /** The reported start (never after first_seen); first_seen when the server's start time could not be read. */
+    /**
+     * Where license-hours are counted from (never after first_seen): the reported start, except that a start
+     * reported more than one poll interval before the poll preceding the first sighting (before the server's first
+     * observation, or an untrusted start) counts from that poll (or from first_seen), unless the server's
+     * countReportedStart setting says otherwise. first_seen when the start could not be read.
+     */
     startedAt: timestamptz('started_at').notNull(),
+    /** The start as the server reported it (null when it could not be read). */
+    reportedStart: timestamptz('reported_start'),
     /** Licenses held by the checkout. */
     count: integer('count').notNull(),
     firstSeen: timestamptz('first_seen').notNull(),

@@ -43,10 +43,10 @@ describe.each(storeDrivers())('usage history on %s', (driver) => {
 
   test('sessions: opened when first seen, closed at the midpoint with both bounds; a DOWN poll closes nothing', async () => {
     const rows = await t.store.usage.sessions('eda');
-    expect(rows.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString(), goneAt: r.goneAt?.toISOString() ?? null, endedAt: r.endedAt?.toISOString() ?? null }))).toEqual([
-      { serverId: 'eda', feature: 'FEAT_A', version: 'v2.0', username: 'alice', hostname: 'ws1', display: 'ws1:0', handle: '101', startKey: d(-5), startedAt: d(-5), count: 1, firstSeen: d(0), lastSeen: d(20), goneAt: d(30), endedAt: d(25) },
-      { serverId: 'eda', feature: 'FEAT_A', version: 'v2.0', username: 'bob', hostname: 'ws2', display: 'ws2:0', handle: '102', startKey: d(12), startedAt: d(12), count: 2, firstSeen: d(20), lastSeen: d(60), goneAt: null, endedAt: null },
-      { serverId: 'eda', feature: 'FEAT_B', version: 'v3.1', username: 'alice', hostname: 'ws3', display: 'ws3:0', handle: '201', startKey: d(31), startedAt: d(31), count: 1, firstSeen: d(40), lastSeen: d(40), goneAt: d(60), endedAt: d(50) },
+    expect(rows.map((r) => ({ ...r, startedAt: r.startedAt.toISOString(), reportedStart: r.reportedStart?.toISOString() ?? null, observedSince: r.observedSince.toISOString(), firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString(), goneAt: r.goneAt?.toISOString() ?? null, endedAt: r.endedAt?.toISOString() ?? null }))).toEqual([
+      { serverId: 'eda', feature: 'FEAT_A', version: 'v2.0', username: 'alice', hostname: 'ws1', display: 'ws1:0', handle: '101', startKey: d(-5), startedAt: d(-5), reportedStart: d(-5), observedSince: d(0), count: 1, firstSeen: d(0), lastSeen: d(20), goneAt: d(30), endedAt: d(25) },
+      { serverId: 'eda', feature: 'FEAT_A', version: 'v2.0', username: 'bob', hostname: 'ws2', display: 'ws2:0', handle: '102', startKey: d(12), startedAt: d(12), reportedStart: d(12), observedSince: d(20), count: 2, firstSeen: d(20), lastSeen: d(60), goneAt: null, endedAt: null },
+      { serverId: 'eda', feature: 'FEAT_B', version: 'v3.1', username: 'alice', hostname: 'ws3', display: 'ws3:0', handle: '201', startKey: d(31), startedAt: d(31), reportedStart: d(31), observedSince: d(40), count: 1, firstSeen: d(40), lastSeen: d(40), goneAt: d(60), endedAt: d(50) },
     ]);
   });
 

@@ -12,10 +12,10 @@ const secs = (d: Date) => String(Math.floor(d.getTime() / 1000));
 const JAN4 = new Date(Date.UTC(2026, 0, 4));
 const JAN6 = new Date(Date.UTC(2026, 0, 6));
 
-const LMSTAT = (lines: string[]) =>
+const LMSTAT = (lines: string[], time = '01:00') =>
   [
     'lmutil - Copyright (c) 1989-2023 Flexera. All Rights Reserved.',
-    'Flexible License Manager status on Mon 1/5/2026 01:00',
+    `Flexible License Manager status on Mon 1/5/2026 ${time}`,
     '',
     'License server status: 27000@lic7',
     '    License file(s) on lic7: /opt/lic/license.dat:',
@@ -196,18 +196,20 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ server: 'pushed', format: 'lmstat', status: 'UP', features: 1, checkouts: 2, sessionsOpened: 2, sessionsClosed: 0, skipped: false });
     clock.set(at(70));
-    const second = await t.gql(IngestLicenseStatusDocument, { server: 'pushed', text: LMSTAT([GINA]) }, uploader);
+    const second = await t.gql(IngestLicenseStatusDocument, { server: 'pushed', text: LMSTAT([GINA], '01:10') }, uploader);
     expect(second.errors).toBeUndefined();
     expect(second.data!.ingestLicenseStatus).toMatchObject({ server: 'pushed', format: 'LMSTAT', checkouts: 1, sessionsOpened: 0, sessionsClosed: 1, valid: true });
     const sessions = await t.app.services.store.usage.sessions('pushed');
-    expect(sessions.map((s) => [s.username, s.count, s.startedAt.toISOString(), s.endedAt?.toISOString() ?? null])).toEqual([
-      ['gina', 1, at(30).toISOString(), null],
-      ['hank', 2, at(45).toISOString(), at(65).toISOString()],
+    // both started more than one poll interval (10 min) before the server's first observation (the first push's
+    // capture time, 01:00): their reported starts are kept, license-hours count from 01:00
+    expect(sessions.map((s) => [s.username, s.count, s.reportedStart?.toISOString(), s.startedAt.toISOString(), s.endedAt?.toISOString() ?? null])).toEqual([
+      ['gina', 1, at(30).toISOString(), at(60).toISOString(), null],
+      ['hank', 2, at(45).toISOString(), at(60).toISOString(), at(65).toISOString()],
     ]);
     const u = await t.gql(UsageDocument, { groupBy: ['USER'], filter: { servers: ['pushed'] } });
     expect(u.data!.usage.map((r) => [r.user, r.licenseSeconds])).toEqual([
-      ['gina', 40 * 60],
-      ['hank', 20 * 60 * 2],
+      ['gina', 10 * 60],
+      ['hank', 5 * 60 * 2],
     ]);
     // The pushed state is the server's live state too.
     const live = await t.raw('{ feature(name: "FEAT_P", server: "pushed") { info { issued used } } }');

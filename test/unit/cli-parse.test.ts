@@ -2,6 +2,7 @@
  * `licensegraph parse`: the real CLI spawned on real fixtures (numbers from MANIFEST.tsv) and on bad input
  * (exit 2 with a message), plus format detection and the output shape in-process.
  */
+import type { LmstatIOutput } from '../../src/cli/parse.command';
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -125,15 +126,34 @@ describe('in-process', () => {
     expect(detectFormat('hello')).toEqual({ format: 'lmstat', why: "nothing recognisable; reading it as lmstat -a" });
   });
 
-  test('lmstat -i is detected: issued per feature, usage unknown', async () => {
+  test('lmstat -i is detected and printed as what it is: license-file rows (no usage, no failed checks)', async () => {
     const t = io();
     expect(await runParse(path.join(FIXTURES_DIR, LMSTAT_I), {}, t.io)).toBe(0);
     expect(t.err()).toMatch(/as lmstat-i \(an lmstat -i "Feature Version #licenses" table header\)/);
+    const out = JSON.parse(t.out()) as LmstatIOutput;
+    expect(out.format).toBe('lmstat-i');
+    expect(out.features).toHaveLength(17);
+    expect(out.features[0]).toEqual({ name: 'feature1', version: '2018.12', count: 2, uncounted: false, expiry: '2018-12-31', expiryRaw: '31-dec-2018', permanent: false, vendor: 'vendor1' });
+    expect(out.features.filter((f) => f.name === 'feature12').map((f) => f.count)).toEqual([50, 2]); // listed twice
+    expect(JSON.stringify(out)).not.toContain('MISSING_USED');
+  });
+
+  test('app1: every extra field the capture states (queued, reservations, pools, capture time)', async () => {
+    const t = io();
+    expect(await runParse(path.join(FIXTURES_DIR, 'lmstat/mjtrangoni__flexlm_exporter__lmstat_app1.txt'), { timeZone: 'UTC', now: '2026-12-03T18:00:00Z' }, t.io)).toBe(0);
     const out = JSON.parse(t.out()) as LicenseSummary;
-    expect(out.summaryByFeature.find((f) => f.info.name === 'feature7')!.info).toEqual({ name: 'feature7', issued: 600, used: null, free: null });
-    expect(out.summaryByFeature.find((f) => f.info.name === 'feature12')!.info.issued).toBe(52); // listed twice: 50 + 2
-    expect(out.server!.status).toBe('UNKNOWN');
-    expect(out.valid).toBe(false);
+    expect(out.server!.capturedAt).toBe('2017-10-20T17:02:00.000Z');
+    const f = (name: string) => out.summaryByFeature.find((x) => x.info.name === name)!;
+    expect(f('feature5').queued).toEqual([
+      { username: 'user3', hostname: 'server6u065', count: 1, startTime: null, startedAt: null },
+      { username: 'user3', hostname: 'server6u065', count: 1, startTime: null, startedAt: null },
+    ]);
+    expect(f('feature1').reserved).toBe(132);
+    expect(f('feature1').reservations!.length).toBe(11);
+    expect(f('feature1').pools).toEqual([{ version: 'v61.9', vendor: 'VENDOR1', type: 'floating', issued: null, expiry: null, expiryRaw: null, permanent: false }]);
+    expect(f('feature1').expiry).toBeNull(); // app1's pool lines print no expiry
+    const starts = out.summaryByFeature.flatMap((x) => x.checkouts.map((c) => c.startedAt!));
+    expect(starts.every((s) => s < '2018')).toBe(true);
   });
 
   test('invalid --now and --time-zone: exit 2 naming the option', async () => {
@@ -175,8 +195,13 @@ describe('in-process', () => {
       valid: true,
       issues: [],
       uncounted: false,
+      reserved: 0,
+      reservations: [],
+      queued: [],
+      pools: [],
+      expiry: null,
     });
-    expect(out).toMatchObject({ valid: true, issues: [], warnings: [], server: { id: 'cli', type: 'json', status: 'UP' } });
+    expect(out).toMatchObject({ valid: true, issues: [], warnings: [], server: { id: 'cli', type: 'json', status: 'UP', capturedAt: null } });
     expect(t.err()).toMatch(/reading stdin as json/);
   });
 

@@ -118,9 +118,10 @@ describeFixtures('parseLmstat: every lmstat -a fixture against MANIFEST.tsv', ()
       expect(snap.serverId).toBe('test');
     });
 
-    it('infers every start time as inferStartedAt(startTime, now, timeZone) does', () => {
+    it('infers every start time as inferStartedAt(startTime, anchor, timeZone) does (anchor: the "status on" line, else now)', () => {
+      const anchor = new Date(snap.capturedAt ?? '2025-06-01T00:00:00Z');
       for (const f of snap.features) {
-        for (const c of f.checkouts) expect([c.startTime, c.startedAt]).toEqual([c.startTime, inferStartedAt(c.startTime, new Date('2025-06-01T00:00:00Z'), 'UTC')]);
+        for (const c of f.checkouts) expect([c.startTime, c.startedAt]).toEqual([c.startTime, inferStartedAt(c.startTime, anchor, 'UTC')]);
       }
     });
 

@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
+import { Issue } from '../common/issue.type';
 import { DateTimeScalar } from '../common/scalars';
 
 @ObjectType({ simpleResolvers: true, description: 'Licenses held by one user on one host.' })
@@ -35,4 +36,10 @@ export class Checkout {
 
   @Field(() => Int, { nullable: true })
   pid!: number | null;
+
+  @Field(() => [Issue], {
+    description:
+      'What is wrong with the start time: START_WEEKDAY_MISMATCH (the printed weekday is not that of the inferred date in any of the last 10 years), START_IMPLAUSIBLE (more than 10 years before the capture), START_AFTER_CAPTURE. Flagged starts are not counted in usage history.',
+  })
+  issues!: Issue[];
 }

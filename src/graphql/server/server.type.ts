@@ -108,6 +108,12 @@ export class LicenseServer {
   @Field(() => String, { nullable: true })
   timeZone!: string | null;
 
+  @Field(() => Int, {
+    nullable: true,
+    description: "Live servers: the time the server's output states (lmstat \"status on\", rlmstat statistics) minus ours when it was read, in seconds; a CLOCK_SKEW issue above 5 minutes. Null for files, pushes and outputs that state no time.",
+  })
+  clockSkewSeconds!: number | null;
+
   @Field(() => Int, { description: 'Snapshot version: changes whenever new data arrives.' })
   snapshotVersion!: number;
 }

@@ -49,6 +49,7 @@ import {
   type Snapshot,
   type VendorDaemon,
 } from '../../domain/snapshot';
+import { lmstatCaptureTime, resolveAnchor, weekdayMismatchIssue } from '../../domain/capture-time';
 import { parseFlexlmDate } from './parse-i';
 import { StringInterner } from './intern';
 import { StartTimeInferrer } from './start-time';
@@ -353,10 +354,15 @@ class LmstatParser {
   /** Version, server host and reservation field strings: one string per distinct text (see field slots). */
   private readonly strings = new StringInterner();
 
-  constructor(opts: ParseOptions | undefined) {
+  constructor(opts: ParseOptions | undefined, text: string) {
     const now = opts?.now instanceof Date && Number.isFinite(opts.now.getTime()) ? opts.now : new Date();
-    this.times = new StartTimeInferrer(now, typeof opts?.timeZone === 'string' ? opts.timeZone : undefined);
+    const tz = typeof opts?.timeZone === 'string' ? opts.timeZone : undefined;
+    // start times are read against the capture's own "status on" instant when it has one (domain/capture-time)
+    const a = resolveAnchor(lmstatCaptureTime(text, tz), now);
+    this.times = new StartTimeInferrer(a.anchor, tz);
     this.snap = emptySnapshot(typeof opts?.serverId === 'string' ? opts.serverId : 'flexlm', 'flexlm', now);
+    this.snap.capturedAt = a.capturedAt;
+    if (a.warning) this.warn(a.warning);
   }
 
   // ----------------------------------------------------------------------------------------- warnings
@@ -1033,6 +1039,7 @@ class LmstatParser {
     while (te > ts && isWs(t.charCodeAt(te - 1))) te--;
     const startedAt = this.times.inferAt(t, ts, te);
     const startTime = this.times.raw;
+    const mismatch = this.times.weekdayMismatch;
     let count = 1;
     let pid: number | null = null;
     let linger: number | null = null;
@@ -1061,6 +1068,7 @@ class LmstatParser {
       pid,
       detail: this.wDetail,
     };
+    if (mismatch && startedAt !== null) co.issues = [weekdayMismatchIssue(startTime, startedAt)];
     f.checkouts.push(co);
     return true;
   }
@@ -1231,8 +1239,9 @@ class LmstatParser {
 export function parseLmstat(text: string, opts?: ParseOptions): Snapshot {
   let p: LmstatParser | null = null;
   try {
-    p = new LmstatParser(opts);
-    p.parse(typeof text === 'string' ? text : String(text ?? ''));
+    const input = typeof text === 'string' ? text : String(text ?? '');
+    p = new LmstatParser(opts, input);
+    p.parse(input);
     return p.snap;
   } catch (err) {
     let snap: Snapshot;

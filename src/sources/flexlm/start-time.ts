@@ -3,11 +3,9 @@
  * equivalent of domain/time's `inferStartedAt(raw, now, tz)` for one parse (one `now`, one zone).
  * test/unit/flexlm-fuzz.test.ts checks it against inferStartedAt on random inputs, instants and zones.
  */
-import { inferStartedAt, isValidTimeZone, parseWallTime, processTimeZone, wallClock, zoneOffsetMs, type WallTime } from '../../domain/time';
+import { inferStart, isValidTimeZone, LOOKBACK_YEARS, parseWallTime, processTimeZone, START_SKEW_MS as SKEW_MS, wallClock, zoneOffsetMs, type WallTime } from '../../domain/time';
 
 const DAY_MS = 86_400_000;
-/** Must equal the clock-skew tolerance of inferInstant in domain/time.ts. */
-const SKEW_MS = 5 * 60 * 1000;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const NO_YEAR = -1;
 const NEAR_NOW = -2;
@@ -177,8 +175,13 @@ export class StartTimeInferrer {
   private readonly delegate: boolean;
   /** packed wall time -> result */
   private readonly cache = new Map<number, string | null>();
+  /** packed wall times whose printed weekday no year in the look-back has (see domain/time inferStart) */
+  private readonly mismatchKeys = new Set<number>();
   private lastRaw = '';
   private lastValue: string | null = null;
+  private lastMismatch = false;
+  /** Set by compute(): the weekday of the last computed result contradicts the printed one. */
+  private computedMismatch = false;
   /**
    * inferAt's memory of the "Mon 1/20 10:30" texts it read: per date (month*32+day -> block, -1 none), per
    * minute of that day, the spelling (see inferAt; 0 = none), the text and its result.
@@ -187,8 +190,11 @@ export class StartTimeInferrer {
   private readonly blockSpelling: Int32Array[] = [];
   private readonly blockRaw: string[][] = [];
   private readonly blockValue: Array<Array<string | null>> = [];
+  private readonly blockMismatch: Uint8Array[] = [];
   /** The start-time text inferAt() read (a string it made before when the same text was seen). */
   raw = '';
+  /** After infer()/inferAt(): the printed weekday contradicts the inferred date (START_WEEKDAY_MISMATCH). */
+  weekdayMismatch = false;
   /** days since 1970 -> "YYYY-MM-DDT" */
   private readonly isoDates = new Map<number, string>();
   /** (dow*13+month)*32+day -> the year that date falls in (see compute) */
@@ -207,19 +213,35 @@ export class StartTimeInferrer {
   }
 
   infer(raw: string): string | null {
-    if (raw === this.lastRaw) return this.lastValue; // consecutive lines often share the start time
+    if (raw === this.lastRaw) {
+      this.weekdayMismatch = this.lastMismatch;
+      return this.lastValue; // consecutive lines often share the start time
+    }
     const key = wallTimeKey(raw);
     let v: string | null | undefined = null;
+    let mismatch = false;
     if (key >= 0) {
       v = this.cache.get(key);
       if (v === undefined) {
-        // inferInstant only looks at the parsed wall time, so equal keys have equal results
-        v = this.delegate ? inferStartedAt(raw, this.now, this.tz) : this.compute(key);
+        // inferStart only looks at the parsed wall time, so equal keys have equal results
+        if (this.delegate) {
+          const r = inferStart(raw, this.now, this.tz);
+          v = r ? new Date(r.ms).toISOString() : null;
+          mismatch = r?.weekdayMismatch === true;
+        } else {
+          v = this.compute(key);
+          mismatch = this.computedMismatch;
+        }
         this.cache.set(key, v);
+        if (mismatch) this.mismatchKeys.add(key);
+      } else {
+        mismatch = this.mismatchKeys.has(key);
       }
     }
     this.lastRaw = raw;
     this.lastValue = v;
+    this.lastMismatch = mismatch;
+    this.weekdayMismatch = mismatch;
     return v;
   }
 
@@ -293,12 +315,14 @@ export class StartTimeInferrer {
           this.blockSpelling.push(new Int32Array(MINUTES_PER_DAY));
           this.blockRaw.push(new Array<string>(MINUTES_PER_DAY).fill(''));
           this.blockValue.push(new Array<string | null>(MINUTES_PER_DAY).fill(null));
+          this.blockMismatch.push(new Uint8Array(MINUTES_PER_DAY));
         }
         if (block >= 0) {
           const spellings = this.blockSpelling[block];
           const known = spellings[minuteOfDay];
           if (known === spelling) {
             this.raw = this.blockRaw[block][minuteOfDay];
+            this.weekdayMismatch = this.blockMismatch[block][minuteOfDay] === 1;
             return this.blockValue[block][minuteOfDay];
           }
           const raw = t.slice(a, b);
@@ -307,6 +331,7 @@ export class StartTimeInferrer {
             spellings[minuteOfDay] = spelling;
             this.blockRaw[block][minuteOfDay] = raw;
             this.blockValue[block][minuteOfDay] = value;
+            this.blockMismatch[block][minuteOfDay] = this.weekdayMismatch ? 1 : 0;
           }
           this.raw = raw;
           return value;
@@ -340,7 +365,9 @@ export class StartTimeInferrer {
       this.yearOfDate.set(dateKey, year);
     }
     if (year === NEAR_NOW) year = this.loopYear({ month, day, hour, minute, second, dow });
+    this.computedMismatch = false;
     if (year === NO_YEAR) return null;
+    this.computedMismatch = dow !== undefined && utcDayOfWeek(year, month, day) !== dow;
     return this.iso(this.toUtc(year, month, day, hour, minute, second));
   }
 
@@ -361,21 +388,21 @@ export class StartTimeInferrer {
 
   /** The year inferInstant picks for this date whatever the time of day, NO_YEAR, or NEAR_NOW (it depends). */
   private pickYear(month: number, day: number, dow: number | undefined): number {
-    for (let year = this.nowYear + 1; year >= this.nowYear - 7; year--) {
+    for (let year = this.nowYear + 1; year >= this.nowYear - LOOKBACK_YEARS; year--) {
       if (day <= daysInMonth(year, month) && Math.abs(Date.UTC(year, month - 1, day) - this.nowMs) < 3 * DAY_MS) return NEAR_NOW;
     }
     return this.loopYear({ month, day, hour: 0, minute: 0, second: 0, dow });
   }
 
-  /** inferInstant's year-selection loop: the year of the instant it returns, or NO_YEAR. */
+  /** inferStart's year-selection loop: the year of the instant it returns, or NO_YEAR. */
   private loopYear(w: WallTime): number {
     let fallback = NO_YEAR;
-    for (let year = this.nowYear + 1; year >= this.nowYear - 7; year--) {
+    for (let year = this.nowYear + 1; year >= this.nowYear - LOOKBACK_YEARS; year--) {
       if (w.day > daysInMonth(year, w.month)) continue;
       const ms = this.toUtc(year, w.month, w.day, w.hour, w.minute, w.second);
       if (ms > this.nowMs + SKEW_MS) continue;
       if (w.dow === undefined || utcDayOfWeek(year, w.month, w.day) === w.dow) return year;
-      if (fallback === NO_YEAR && year >= this.nowYear - 1) fallback = year;
+      if (fallback === NO_YEAR) fallback = year;
     }
     return fallback;
   }

@@ -24,8 +24,10 @@
  */
 import type { Checkout, Feature, Issue, ParseWarning, ServerHost, Snapshot, SourceType, VendorDaemon } from '../../domain/snapshot';
 import { emptyFeature, emptySnapshot } from '../../domain/snapshot';
-import { inferStartedAt } from '../../domain/time';
+import { resolveAnchor, startIssues, weekdayMismatchIssue } from '../../domain/capture-time';
+import { inferStart } from '../../domain/time';
 import { validate, type SnapshotVerdict } from '../../domain/validate';
+import { earliestExpiry } from '../../domain/expiry';
 import { SourceError } from '../source';
 
 export interface MapOptions {
@@ -51,6 +53,7 @@ export interface LicenseSummaryCheckout {
   handle?: string | null;
   count?: number;
   startedAt?: string | null;
+  issues?: Issue[];
 }
 
 export interface LicenseSummaryFeature {
@@ -60,6 +63,12 @@ export interface LicenseSummaryFeature {
   issues?: Issue[];
   uncounted?: boolean;
   error?: { code: string; message: string } | null;
+  /** As the GraphQL Feature type names them: licenses held by RESERVATIONs, the reservations, queued requests, pools, earliest expiry. */
+  reserved?: number;
+  reservations?: Array<{ count: number; kind: string; target: string }>;
+  queued?: Array<{ username: string; hostname: string; count: number; startTime: string | null; startedAt: string | null }>;
+  pools?: Array<{ version: string | null; vendor: string | null; type: string; issued: number | null; expiry: string | null; expiryRaw: string | null; permanent: boolean }>;
+  expiry?: string | null;
 }
 
 export interface LicenseSummary {
@@ -73,6 +82,7 @@ export interface LicenseSummary {
     version: string | null;
     error: string | null;
     fetchedAt: string;
+    capturedAt?: string | null;
     hosts: ServerHost[];
     vendorDaemons: VendorDaemon[];
   };
@@ -146,18 +156,23 @@ function mapCheckout(raw: unknown, path: string, now: Date, tz: string | undefin
   const split = splitServerInfo(serverInfo);
   const handle = optionalString(raw.handle, `${path}.handle`) ?? split?.handle ?? null;
   let startedAt: string | null = null;
+  let issues: Issue[] = [];
   const given = optionalString(raw.startedAt, `${path}.startedAt`);
   if (given !== null) {
     const ms = Date.parse(given);
     if (!Number.isFinite(ms)) throw new ShapeError(`${path}.startedAt`, `must be an ISO date-time (got ${describe(given)})`);
     startedAt = new Date(ms).toISOString();
+    // a start given as an instant is taken as sent, but judged against the capture (1970, year 1, the future)
+    issues = startIssues(startedAt, now.getTime());
   } else if (startTime) {
-    startedAt = inferStartedAt(startTime, now, tz);
+    const r = inferStart(startTime, now, tz);
+    startedAt = r ? new Date(r.ms).toISOString() : null;
+    if (r?.weekdayMismatch && startedAt) issues = [weekdayMismatchIssue(startTime, startedAt)];
     if (startedAt === null) {
       warnings.push({ code: 'BAD_DATE', message: `${path}.startTime: cannot read the start time "${startTime.slice(0, 80)}"`, feature, affectsCounts: false });
     }
   }
-  return {
+  const out: Checkout = {
     username,
     hostname,
     display: optionalString(raw.display, `${path}.display`),
@@ -170,6 +185,8 @@ function mapCheckout(raw: unknown, path: string, now: Date, tz: string | undefin
     startTime,
     startedAt,
   };
+  if (issues.length > 0) out.issues = issues;
+  return out;
 }
 
 function mapFeature(raw: unknown, path: string, now: Date, tz: string | undefined, warnings: ParseWarning[]): Feature {
@@ -197,10 +214,18 @@ function mapFeature(raw: unknown, path: string, now: Date, tz: string | undefine
 
 /** Map a parsed LicenseSummary document; a wrong shape gives the JSON path that is wrong. Never throws. */
 export function tryMapLicenseSummary(value: unknown, opts: MapOptions): MapResult {
-  const now = opts.now ?? new Date();
-  const snap = emptySnapshot(opts.serverId, opts.sourceType ?? 'json', now);
+  const fetched = opts.now ?? new Date();
+  const snap = emptySnapshot(opts.serverId, opts.sourceType ?? 'json', fetched);
   try {
     if (!isObj(value)) throw new ShapeError('(root)', `must be a LicenseSummary object (got ${describe(value)})`);
+    // licensegraph's own output states when it was read (server.fetchedAt): the anchor for start times
+    const server = isObj(value.server) ? value.server : null;
+    const statedText = server ? (typeof server.capturedAt === 'string' ? server.capturedAt : server.fetchedAt) : null;
+    const stated = typeof statedText === 'string' ? Date.parse(statedText) : NaN;
+    const a = resolveAnchor(Number.isFinite(stated) ? stated : null, fetched);
+    const now = a.anchor;
+    snap.capturedAt = a.capturedAt;
+    if (a.warning) snap.warnings.push(a.warning);
     const list = value.summaryByFeature;
     if (!Array.isArray(list)) throw new ShapeError('summaryByFeature', `must be an array (got ${list === undefined ? 'nothing' : describe(list)})`);
     const valid = optionalBool(value.valid, 'valid');
@@ -254,10 +279,16 @@ export function snapshotToLicenseSummary(snapshot: Snapshot, verdict: SnapshotVe
           handle: c.handle ?? null,
           count: c.count,
           startedAt: c.startedAt ?? null,
+          ...(c.issues && c.issues.length > 0 ? { issues: c.issues } : {}),
         })),
         valid: fv?.valid ?? false,
         issues: fv?.issues ?? [],
         uncounted: f.uncounted,
+        reserved: fv?.reserved ?? 0,
+        reservations: f.reservations.map((r) => ({ count: r.count, kind: r.kind, target: r.target })),
+        queued: f.queued.map((q) => ({ username: q.username, hostname: q.hostname, count: q.count, startTime: q.startTime ?? null, startedAt: q.startedAt ?? null })),
+        pools: f.pools.map((p) => ({ version: p.version ?? null, vendor: p.vendor ?? null, type: p.type, issued: p.issued ?? null, expiry: p.expiry ?? null, expiryRaw: p.expiryRaw ?? null, permanent: !!p.permanent })),
+        expiry: earliestExpiry(f.pools.map((p) => ({ expiry: p.expiry ?? null, permanent: !!p.permanent }))),
       };
       if (f.error) out.error = f.error;
       return out;
@@ -271,6 +302,7 @@ export function snapshotToLicenseSummary(snapshot: Snapshot, verdict: SnapshotVe
       version: snapshot.version ?? null,
       error: snapshot.error ?? null,
       fetchedAt: snapshot.fetchedAt,
+      capturedAt: snapshot.capturedAt ?? null,
       hosts: snapshot.hosts,
       vendorDaemons: snapshot.vendorDaemons,
     },

@@ -68,6 +68,7 @@ import type {
   VendorDaemon,
 } from '../../domain/snapshot';
 import { emptyFeature, emptySnapshot } from '../../domain/snapshot';
+import { resolveAnchor, rlmstatCaptureTime } from '../../domain/capture-time';
 import { StringInterner } from '../flexlm/intern';
 import { StartTimeInferrer } from '../flexlm/start-time';
 
@@ -263,8 +264,13 @@ export function parseRlmstat(text: string, opts: RlmParseOptions = {}): Snapshot
   const nowCandidate = o.now instanceof Date && Number.isFinite(o.now.getTime()) ? o.now : new Date();
   const sourceType: SourceType = o.sourceType ?? 'rlm';
   const snap = emptySnapshot(typeof o.serverId === 'string' ? o.serverId : 'rlm', sourceType, nowCandidate);
+  const input = typeof text === 'string' ? text : '';
+  // start times are read against the capture's own time (its statistics block) when it states one
+  const a = resolveAnchor(rlmstatCaptureTime(input, o.timeZone), nowCandidate);
+  snap.capturedAt = a.capturedAt;
   try {
-    parseInto(snap, typeof text === 'string' ? text : '', nowCandidate, o);
+    parseInto(snap, input, a.anchor, o);
+    if (a.warning) snap.warnings.unshift(a.warning);
   } catch (e) {
     // Defensive: a parser bug must not take the poller down. Keep what was read and say why.
     snap.warnings.push({ code: 'PARSER_ERROR', message: `rlmstat parser failed: ${e instanceof Error ? e.message : String(e)}`, affectsCounts: true });

@@ -44,6 +44,8 @@ export interface SessionObservation {
   startKey: string;
   /** The reported start (ISO) or null when unknown (then the first poll that saw it). */
   startedAt: string | null;
+  /** False when the start was flagged (START_IMPLAUSIBLE, START_AFTER_CAPTURE): counted from the first sighting. */
+  trustedStart?: boolean;
   count: number;
 }
 
@@ -78,6 +80,27 @@ export interface PollRecord {
   samples: SampleObservation[];
   /** Write a sample every Nth UP poll even when nothing changed (N >= 1). */
   sampleEvery: number;
+  /**
+   * How far before the previous UP poll (or, at the first, before this poll) a new session's reported start may lie
+   * and still count from it: one poll interval (default 0). Anything earlier counts from that poll, so one poll adds
+   * at most (at - previous UP poll + allowance) x licenses held.
+   */
+  allowanceMs?: number;
+  /** Count license-hours from the reported start however early it is (server setting countReportedStart). */
+  countReportedStart?: boolean;
+}
+
+/**
+ * Where a new session's license-hours are counted from (epoch ms): see PollRecord.allowanceMs. `prevUpMs` is the
+ * server's previous UP poll, null at its first observation. Pure.
+ */
+export function countedStartMs(o: SessionObservation, atMs: number, prevUpMs: number | null, allowanceMs: number, countReported: boolean): number {
+  const reported = o.startedAt ? Date.parse(o.startedAt) : NaN;
+  if (!Number.isFinite(reported) || o.trustedStart === false) return atMs;
+  const start = Math.min(reported, atMs);
+  if (countReported) return start;
+  const floor = prevUpMs ?? atMs;
+  return start >= floor - allowanceMs ? start : Math.min(floor, atMs);
 }
 
 export interface PollResult {
@@ -267,6 +290,8 @@ export class HistoryRepository {
         if (prev) prev.count += o.count;
         else seen.set(k, { ...o });
       }
+      const prevUpMs = cursor?.last_up_at ?? null;
+      const allowance = Math.max(0, rec.allowanceMs ?? 0);
       const obs = [...seen.values()].map((o) => ({
         feature: o.feature,
         version: o.version,
@@ -275,10 +300,11 @@ export class HistoryRepository {
         display: o.display,
         handle: o.handle,
         start_key: o.startKey,
-        started_at: o.startedAt,
+        started_at: new Date(countedStartMs(o, atMs, prevUpMs === null ? null : Number(prevUpMs), allowance, rec.countReportedStart === true)).toISOString(),
+        reported_start: o.startedAt,
         count: Math.max(1, Math.floor(o.count)),
       }));
-      const obsRel = sql`jsonb_to_recordset(${json(obs)}) AS x(feature text, version text, username text, hostname text, display text, handle text, start_key text, started_at timestamptz, count int)`;
+      const obsRel = sql`jsonb_to_recordset(${json(obs)}) AS x(feature text, version text, username text, hostname text, display text, handle text, start_key text, started_at timestamptz, reported_start timestamptz, count int)`;
 
       if (obs.length > 0) {
         // A checkout seen again after its session was closed (a poll that missed it): the same checkout, so reopen
@@ -308,9 +334,9 @@ export class HistoryRepository {
         }
         const upserted = await rowsOf<{ inserted: boolean }>(
           tx,
-          sql`INSERT INTO checkout_sessions AS s (server_id, feature, version, username, hostname, display, handle, start_key, started_at, count, first_seen, last_seen)
+          sql`INSERT INTO checkout_sessions AS s (server_id, feature, version, username, hostname, display, handle, start_key, started_at, reported_start, count, first_seen, last_seen)
               SELECT ${S}, x.feature, x.version, x.username, x.hostname, x.display, x.handle, x.start_key,
-                     least(coalesce(x.started_at, ${at}::timestamptz), ${at}::timestamptz), x.count, ${at}::timestamptz, ${at}::timestamptz
+                     least(coalesce(x.started_at, ${at}::timestamptz), ${at}::timestamptz), x.reported_start, x.count, ${at}::timestamptz, ${at}::timestamptz
               FROM ${obsRel}
               ON CONFLICT (server_id, feature, username, hostname, display, handle, start_key) DO UPDATE
                 SET last_seen = greatest(s.last_seen, excluded.last_seen), count = greatest(s.count, excluded.count)

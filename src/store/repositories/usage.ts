@@ -698,12 +698,12 @@ export class UsageRepository {
 
   /** Raw access for tests: every session of a server, oldest first. */
   async sessions(serverId?: string): Promise<
-    Array<{ serverId: string; feature: string; version: string; username: string; hostname: string; display: string; handle: string; startKey: string; startedAt: Date; count: number; firstSeen: Date; lastSeen: Date; goneAt: Date | null; endedAt: Date | null }>
+    Array<{ serverId: string; feature: string; version: string; username: string; hostname: string; display: string; handle: string; startKey: string; startedAt: Date; reportedStart: Date | null; observedSince: Date; count: number; firstSeen: Date; lastSeen: Date; goneAt: Date | null; endedAt: Date | null }>
   > {
     const rows = await rowsOf<Record<string, unknown>>(
       this.db,
       sql`SELECT server_id, feature, version, username, hostname, display, handle, start_key, count,
-                 ${epochMs(sql`started_at`)} AS started_at, ${epochMs(sql`first_seen`)} AS first_seen, ${epochMs(sql`last_seen`)} AS last_seen,
+                 ${epochMs(sql`started_at`)} AS started_at, ${epochMs(sql`reported_start`)} AS reported_start, ${epochMs(sql`first_seen`)} AS first_seen, ${epochMs(sql`last_seen`)} AS last_seen,
                  ${epochMs(sql`gone_at`)} AS gone_at, ${epochMs(sql`ended_at`)} AS ended_at
           FROM checkout_sessions ${serverId ? sql`WHERE server_id = ${serverId}` : sql``}
           ORDER BY started_at, server_id, feature, username, hostname, handle`,
@@ -719,6 +719,8 @@ export class UsageRepository {
       handle: String(r.handle),
       startKey: String(r.start_key),
       startedAt: d(r.started_at)!,
+      reportedStart: d(r.reported_start),
+      observedSince: d(r.first_seen)!,
       count: Number(r.count),
       firstSeen: d(r.first_seen)!,
       lastSeen: d(r.last_seen)!,
