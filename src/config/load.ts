@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { isValidTimeZone } from '../domain/time';
 import type { SourceType } from '../domain/snapshot';
 import { DEFAULT_GRAPHQL_LIMITS, DEFAULT_HTTP_LIMITS, type AppConfig, type GraphQLLimitsConfig, type HttpLimitsConfig, type ServerConfig } from './types';
-import { checkAlertRule, type AlertRuleConfig } from '../services/alerts.service';
+import { checkAlertRule, type AlertRuleConfig } from '../domain/alerts';
 
 export class ConfigError extends Error {
   constructor(

@@ -1,4 +1,4 @@
-import type { AlertRuleConfig } from '../services/alerts.service';
+import type { AlertRuleConfig } from '../domain/alerts';
 import type { SourceType } from '../domain/snapshot';
 
 export interface ServerConfig {

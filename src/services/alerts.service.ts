@@ -23,13 +23,12 @@ import { randomUUID } from 'crypto';
 import { nameMatcher, type NameMatcher } from '../domain/glob';
 import type { Snapshot } from '../domain/snapshot';
 import { comparable, usageOf } from '../domain/diff';
-import type { AlertKind, AlertRule } from '../store/repositories/alert-rules';
+import { checkAlertRule, type AlertKind, type AlertRuleConfig, type AlertStatus } from '../domain/alerts';
+import type { AlertRule } from '../store/repositories/alert-rules';
 import type { Store } from '../store';
 import type { ServerState } from './snapshot.service';
 
-export type { AlertKind };
-/** The same list as the store's (kept here too so the config loader does not load the database layer). */
-export const ALERT_KINDS: readonly AlertKind[] = ['FREE_BELOW', 'FREE_PERCENT_BELOW', 'EXPIRES_WITHIN_DAYS', 'SERVER_DOWN', 'DAEMON_DOWN', 'QUEUE_NONEMPTY'];
+export { ALERT_KINDS, checkAlertRule, type AlertKind, type AlertRuleConfig, type AlertStatus } from '../domain/alerts';
 
 export type AlertRuleSource = 'CONFIG' | 'API';
 
@@ -44,16 +43,6 @@ export interface AlertRuleView {
   createdBy: string | null;
   createdAt: string | null;
 }
-
-/** One entry of the config file's `alerts:` list. */
-export interface AlertRuleConfig {
-  kind: AlertKind;
-  feature?: string | null;
-  server?: string | null;
-  threshold?: number | null;
-}
-
-export type AlertStatus = 'FIRING' | 'RESOLVED';
 
 export interface AlertEvent {
   /** Unique per event. */
@@ -72,43 +61,6 @@ export interface AlertEvent {
 /** Identifies what an alert is about, for state keeping and duplicate suppression across replicas. */
 export function alertKey(e: Pick<AlertEvent, 'serverId' | 'feature' | 'daemon'> & { rule: { id: string } }): string {
   return [e.rule.id, e.serverId, e.feature ?? '', e.daemon ?? ''].join('\u0000');
-}
-
-/**
- * Checks a rule's arguments; returns [field, problem] or null. Shared by the config loader and the mutation.
- * `serverIds`: the configured servers (an unknown server is refused).
- */
-export function checkAlertRule(input: AlertRuleConfig, serverIds: readonly string[]): [string, string] | null {
-  const { kind } = input;
-  if (!ALERT_KINDS.includes(kind)) return ['kind', `must be one of ${ALERT_KINDS.join(', ')}`];
-  const t = input.threshold ?? null;
-  const feature = input.feature ?? null;
-  const server = input.server ?? null;
-  if (feature !== null && (typeof feature !== 'string' || feature.length < 1 || feature.length > 128)) return ['feature', 'must be a name or glob of 1 to 128 characters'];
-  if (server !== null && (typeof server !== 'string' || !serverIds.includes(server))) return ['server', `unknown server id${typeof server === 'string' ? ` "${server.slice(0, 64)}"` : ''}`];
-  if (t !== null && (typeof t !== 'number' || !Number.isFinite(t))) return ['threshold', 'must be a number'];
-  switch (kind) {
-    case 'FREE_BELOW':
-      if (t === null || !Number.isInteger(t) || t < 1 || t > 1e9) return ['threshold', 'FREE_BELOW needs a whole number of licenses from 1 (fires when free < threshold)'];
-      break;
-    case 'FREE_PERCENT_BELOW':
-      if (t === null || t <= 0 || t > 100) return ['threshold', 'FREE_PERCENT_BELOW needs a percentage above 0 and at most 100'];
-      break;
-    case 'EXPIRES_WITHIN_DAYS':
-      if (t === null || !Number.isInteger(t) || t < 0 || t > 3650) return ['threshold', 'EXPIRES_WITHIN_DAYS needs a whole number of days from 0 to 3650'];
-      break;
-    case 'QUEUE_NONEMPTY':
-      if (t !== null && (!Number.isInteger(t) || t < 0 || t > 1e9)) return ['threshold', 'QUEUE_NONEMPTY takes an optional whole number of queued licenses (default 0)'];
-      break;
-    case 'SERVER_DOWN':
-      if (t !== null) return ['threshold', 'SERVER_DOWN takes no threshold'];
-      if (feature !== null) return ['feature', 'SERVER_DOWN takes no feature'];
-      break;
-    case 'DAEMON_DOWN':
-      if (t !== null) return ['threshold', 'DAEMON_DOWN takes no threshold'];
-      break;
-  }
-  return null;
 }
 
 export function configRules(list: readonly AlertRuleConfig[]): AlertRuleView[] {

@@ -35,6 +35,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { Role } from '../domain/auth';
+import { ALERT_KINDS } from '../domain/alerts';
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -104,7 +105,7 @@ export const alertRules = pgTable(
   'alert_rules',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    /** FREE_BELOW | FREE_PERCENT_BELOW | EXPIRES_WITHIN_DAYS | SERVER_DOWN | DAEMON_DOWN | QUEUE_NONEMPTY */
+    /** One of ALERT_KINDS (src/domain/alerts.ts). */
     kind: text('kind').notNull(),
     /** Feature name or glob; null = every feature. */
     feature: text('feature'),
@@ -118,7 +119,7 @@ export const alertRules = pgTable(
   (t) => [
     check(
       'alert_rules_kind_check',
-      sql`${t.kind} in ('FREE_BELOW', 'FREE_PERCENT_BELOW', 'EXPIRES_WITHIN_DAYS', 'SERVER_DOWN', 'DAEMON_DOWN', 'QUEUE_NONEMPTY')`,
+      sql`${t.kind} in (${sql.raw(ALERT_KINDS.map((k) => `'${k}'`).join(', '))})`,
     ),
   ],
 );

@@ -1,25 +1,14 @@
 import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { ALERT_KINDS, ALERT_KIND_DESCRIPTIONS, type AlertKind } from '../../domain/alerts';
 import { DateTimeScalar } from '../common/scalars';
 
-export enum AlertKindEnum {
-  FREE_BELOW = 'FREE_BELOW',
-  FREE_PERCENT_BELOW = 'FREE_PERCENT_BELOW',
-  EXPIRES_WITHIN_DAYS = 'EXPIRES_WITHIN_DAYS',
-  SERVER_DOWN = 'SERVER_DOWN',
-  DAEMON_DOWN = 'DAEMON_DOWN',
-  QUEUE_NONEMPTY = 'QUEUE_NONEMPTY',
-}
+/** The GraphQL AlertKind enum, derived from the domain's ALERT_KINDS (src/domain/alerts.ts). */
+export const AlertKindEnum = Object.fromEntries(ALERT_KINDS.map((k) => [k, k])) as { readonly [K in AlertKind]: K };
+export type AlertKindEnum = AlertKind;
 registerEnumType(AlertKindEnum, {
   name: 'AlertKind',
   description: 'What an alert rule watches.',
-  valuesConfig: {
-    FREE_BELOW: { description: 'Free licenses of a feature below threshold N.' },
-    FREE_PERCENT_BELOW: { description: 'Free licenses below threshold P percent of issued.' },
-    EXPIRES_WITHIN_DAYS: { description: 'The feature\'s earliest pool expires within threshold D days (or has expired).' },
-    SERVER_DOWN: { description: 'The license server is DOWN or cannot be read (no feature, no threshold).' },
-    DAEMON_DOWN: { description: 'A vendor daemon is DOWN; `feature` selects daemons by name or glob (no threshold).' },
-    QUEUE_NONEMPTY: { description: 'More than threshold N (default 0) licenses of a feature are queued.' },
-  },
+  valuesConfig: Object.fromEntries(ALERT_KINDS.map((k) => [k, { description: ALERT_KIND_DESCRIPTIONS[k] }])),
 });
 
 export enum AlertRuleSourceEnum {

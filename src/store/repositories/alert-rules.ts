@@ -2,8 +2,9 @@ import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../db';
 import { alertRules, type AlertRuleRow } from '../schema';
 
-export type AlertKind = 'FREE_BELOW' | 'FREE_PERCENT_BELOW' | 'EXPIRES_WITHIN_DAYS' | 'SERVER_DOWN' | 'DAEMON_DOWN' | 'QUEUE_NONEMPTY';
-export const ALERT_KINDS: readonly AlertKind[] = ['FREE_BELOW', 'FREE_PERCENT_BELOW', 'EXPIRES_WITHIN_DAYS', 'SERVER_DOWN', 'DAEMON_DOWN', 'QUEUE_NONEMPTY'];
+import type { AlertKind } from '../../domain/alerts';
+
+export { ALERT_KINDS, type AlertKind } from '../../domain/alerts';
 
 export interface AlertRule {
   id: string;
