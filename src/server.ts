@@ -100,7 +100,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   // Live events for subscriptions: snapshot diffs and alerts on an event bus (NOTIFY fan-out on PostgreSQL).
   const live = createLiveServices({ config, store: opts.store, snapshots, logger });
   // Usage history: the poller records polls, the ingest path records pushes; usage queries read it back.
-  const history = new HistoryService(opts.store, snapshots, { sampleEvery: opts.poller?.sampleEvery, now: opts.now, logger });
+  const history = new HistoryService(opts.store, snapshots, { sampleEvery: opts.poller?.sampleEvery, now: opts.now, logger, ingestLimits: config.ingestLimits });
   const usage = new UsageService(opts.store, opts.now);
   const poller = new Poller(snapshots, history, opts.store, opts.poller, logger);
   const services: Services = { config, logger, snapshots, store: opts.store, auth, events: live.events, alerts: live.alerts, history, usage, poller };
@@ -305,6 +305,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       await apollo.stop().catch(() => undefined);
       await live.events.close();
       await snapshots.close();
+      await history.close();
       await requests.close();
       await auth.close();
     },
