@@ -7,6 +7,7 @@
  *
  * The optional root runs another checkout's sources (to compare before and after a change).
  */
+import { spawn } from 'child_process';
 import * as path from 'path';
 import pino from 'pino';
 import { bigLmstat } from '../test/helpers/big-lmstat';
@@ -15,6 +16,13 @@ const root = path.resolve(process.argv[2] ?? path.join(__dirname, '..'));
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { buildApp } = require(path.join(root, 'src/server'));
 const { openStore } = require(path.join(root, 'src/store'));
+
+/** GET the URL back to back (10 ms apart) until stdin closes; print the latencies (ms) as JSON. */
+const PROBER = `
+const lat = []; let on = true;
+process.stdin.on('end', () => { on = false; }); process.stdin.resume();
+(async () => { while (on) { const t0 = performance.now(); await fetch(process.argv[1]).then((r) => r.text()); lat.push(performance.now() - t0); await new Promise((r) => setTimeout(r, 10)); }
+  process.stdout.write(JSON.stringify(lat)); })();`;
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -29,22 +37,18 @@ async function measure(features: number, checkouts: boolean): Promise<void> {
   const token = (await app.services.auth.bootstrapAdmin()).token as string;
   const url: string = await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const text = checkouts ? bigLmstat(features) : bigLmstat(features).replace(/^ {4}user.*\n/gm, '');
-  const lat: number[] = [];
-  let pushing = true;
-  const ticker = (async () => {
-    while (pushing) {
-      const t0 = performance.now();
-      await fetch(`${url}/healthz`).then((r) => r.text());
-      lat.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
+  // The health checks run in another process: a stalled event loop here must not also stall the clock measuring it.
+  const prober = spawn(process.execPath, ['-e', PROBER, `${url}/healthz`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  prober.stdout.on('data', (d) => (out += d));
+  await new Promise((r) => setTimeout(r, 300));
   const t0 = performance.now();
   const res = await fetch(`${url}/api/v1/ingest?server=isolated&format=lmstat`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: text });
   const body = await res.text();
   const pushMs = performance.now() - t0;
-  pushing = false;
-  await ticker;
+  prober.stdin.end();
+  await new Promise((r) => prober.on('close', r));
+  const lat = JSON.parse(out) as number[];
   const mb = (Buffer.byteLength(text) / 1048576).toFixed(1);
   console.log(
     `${features} features${checkouts ? ' and checkouts' : ''} (${mb} MB): push ${res.status} in ${pushMs.toFixed(0)} ms; /healthz during it: n=${lat.length} p50=${pct(lat, 50).toFixed(1)} ms p99=${pct(lat, 99).toFixed(1)} ms max=${Math.max(...lat).toFixed(0)} ms` +

@@ -126,8 +126,10 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   services.requests = requests;
   services.deploymentReports = new DeploymentReportService(services, monthlyUsageProvider(services), opts.now);
   requests.start();
-  fastify.addHook('onResponse', async (req) => {
+  fastify.addHook('onResponse', async (req, reply) => {
     const url = req.url;
+    // Served requests only: a request rejected (401, 403, 413, 429...) or failed (5xx) was not served.
+    if (reply.statusCode >= 400) return;
     // API requests only: GraphQL operations (POST, or GET with a query) and REST; not pages, assets or health.
     if ((url.startsWith('/graphql') && (req.method === 'POST' || url.includes('query='))) || url.startsWith('/api/') || url.startsWith('/license/')) requests.count();
   });
