@@ -136,7 +136,9 @@ export class TokenRepository {
     const row = rows[0];
     if (!row) return null;
     const { role, ...info } = row;
-    return { principal: { userId: row.userId, username: row.username, role, tokenId: row.id, servers: row.servers ?? null }, info };
+    const principal = { userId: row.userId, username: row.username, role, tokenId: row.id };
+    // A push scope only on scoped tokens: unscoped ones look exactly as before.
+    return { principal: row.servers ? { ...principal, servers: row.servers } : principal, info: { ...info, servers: row.servers ?? null } };
   }
 
   async findById(id: string): Promise<AccessTokenInfo | null> {
