@@ -100,7 +100,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   // Live events for subscriptions: snapshot diffs and alerts on an event bus (NOTIFY fan-out on PostgreSQL).
   const live = createLiveServices({ config, store: opts.store, snapshots, logger });
   // Usage history: the poller records polls, the ingest path records pushes; usage queries read it back.
-  const history = new HistoryService(opts.store, snapshots, { sampleEvery: opts.poller?.sampleEvery, now: opts.now, logger });
+  const history = new HistoryService(opts.store, snapshots, { sampleEvery: opts.poller?.sampleEvery, now: opts.now, logger, ingestLimits: config.ingestLimits });
   const usage = new UsageService(opts.store, opts.now);
   const poller = new Poller(snapshots, history, opts.store, opts.poller, logger);
   const services: Services = { config, logger, snapshots, store: opts.store, auth, events: live.events, alerts: live.alerts, history, usage, poller };
@@ -126,8 +126,10 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   services.requests = requests;
   services.deploymentReports = new DeploymentReportService(services, monthlyUsageProvider(services), opts.now);
   requests.start();
-  fastify.addHook('onResponse', async (req) => {
+  fastify.addHook('onResponse', async (req, reply) => {
     const url = req.url;
+    // Served requests only: a request rejected (401, 403, 413, 429...) or failed (5xx) was not served.
+    if (reply.statusCode >= 400) return;
     // API requests only: GraphQL operations (POST, or GET with a query) and REST; not pages, assets or health.
     if ((url.startsWith('/graphql') && (req.method === 'POST' || url.includes('query='))) || url.startsWith('/api/') || url.startsWith('/license/')) requests.count();
   });
@@ -305,6 +307,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       await apollo.stop().catch(() => undefined);
       await live.events.close();
       await snapshots.close();
+      await history.close();
       await requests.close();
       await auth.close();
     },

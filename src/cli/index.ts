@@ -70,17 +70,18 @@ export function buildProgram(): Command {
   const token = program.command('token').description('Manage access tokens');
   token
     .command('generate')
+    .alias('create')
     .description('Issue an access token for a user; prints the token alone on stdout (it is shown only once)')
     .requiredOption('--username <name>', 'the user the token belongs to')
     .option('--expires-in-days <n>', 'expire after N days (default: never)', positiveInt)
     .option('--name <name>', 'a label to recognise the token by')
-    .action(async (o: { username: string; expiresInDays?: number; name?: string }) => {
-      const r = (await adminOp({ op: 'token.generate', args: { username: o.username, expiresInDays: o.expiresInDays ?? null, name: o.name ?? null } })) as {
-        token: string;
-        info: AccessTokenInfo;
-      };
+    .option('--server <id>', 'push scope: a server id the token may push to (repeatable; default: every ingest-type server)', (v: string, prev: string[] = []) => [...prev, v])
+    .action(async (o: { username: string; expiresInDays?: number; name?: string; server?: string[] }) => {
+      const args = { username: o.username, expiresInDays: o.expiresInDays ?? null, name: o.name ?? null, servers: o.server ?? null };
+      const r = (await adminOp({ op: 'token.generate', args })) as { token: string; info: AccessTokenInfo };
       process.stdout.write(r.token + '\n');
-      process.stderr.write(`token ${r.info.id} (${r.info.prefix}…) for ${o.username}${r.info.expiresAt ? `, expires ${String(r.info.expiresAt)}` : ''}\n`);
+      const scope = r.info.servers ? `, may push to ${r.info.servers.join(', ')}` : '';
+      process.stderr.write(`token ${r.info.id} (${r.info.prefix}…) for ${o.username}${r.info.expiresAt ? `, expires ${String(r.info.expiresAt)}` : ''}${scope}\n`);
     });
   token
     .command('list')
@@ -89,7 +90,7 @@ export function buildProgram(): Command {
     .action(async (o: { json?: boolean }) => {
       const list = (await adminOp({ op: 'token.list', args: {} })) as AccessTokenInfo[];
       process.stdout.write(
-        o.json ? JSON.stringify(list) + '\n' : table(list as unknown as Array<Record<string, unknown>>, ['id', 'username', 'name', 'prefix', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt']),
+        o.json ? JSON.stringify(list) + '\n' : table(list.map((t) => ({ ...t, servers: t.servers?.join(',') ?? null })) as unknown as Array<Record<string, unknown>>, ['id', 'username', 'name', 'prefix', 'servers', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt']),
       );
     });
   token

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import { loadConfig } from '../config/load';
 import { adminSocketPath, callAdminSocket, errorOf, runAdminOp, type AdminRequest } from '../http/admin-socket';
 import { AuthService } from '../services/auth.service';
+import { pushScopeProblem } from '../services/ingest-scope';
 import { DataDirLockedError, openStore } from '../store';
 
 import { CliError } from './errors';
@@ -14,6 +15,10 @@ export { CliError };
 
 export async function adminOp(req: AdminRequest): Promise<unknown> {
   const config = loadConfig();
+  if (req.op === 'token.generate' && Array.isArray(req.args.servers)) {
+    const problem = pushScopeProblem(req.args.servers.map(String), config.servers);
+    if (problem) throw new CliError(`--server: ${problem}`, 2);
+  }
   if (!config.databaseUrl) fs.mkdirSync(config.dataDir, { recursive: true });
   try {
     const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, purpose: 'cli' });

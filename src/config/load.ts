@@ -11,7 +11,7 @@ import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { isValidTimeZone } from '../domain/time';
 import type { SourceType } from '../domain/snapshot';
-import { DEFAULT_GRAPHQL_LIMITS, DEFAULT_HTTP_LIMITS, type AppConfig, type GraphQLLimitsConfig, type HttpLimitsConfig, type ServerConfig } from './types';
+import { DEFAULT_GRAPHQL_LIMITS, DEFAULT_HTTP_LIMITS, DEFAULT_INGEST_LIMITS, type AppConfig, type GraphQLLimitsConfig, type HttpLimitsConfig, type IngestLimitsConfig, type ServerConfig } from './types';
 import { checkAlertRule, type AlertRuleConfig } from '../domain/alerts';
 
 export class ConfigError extends Error {
@@ -76,10 +76,16 @@ function envInt(env: NodeJS.ProcessEnv, key: string, dflt: number, min: number, 
 }
 
 /** Query limits (GraphQL) and HTTP limits from LICENSEGRAPH_* variables; see DEFAULT_GRAPHQL_LIMITS / DEFAULT_HTTP_LIMITS. */
-export function loadLimits(env: NodeJS.ProcessEnv = process.env): { graphqlLimits: GraphQLLimitsConfig; httpLimits: HttpLimitsConfig } {
+export function loadLimits(env: NodeJS.ProcessEnv = process.env): { graphqlLimits: GraphQLLimitsConfig; httpLimits: HttpLimitsConfig; ingestLimits: IngestLimitsConfig } {
   const g = DEFAULT_GRAPHQL_LIMITS;
   const h = DEFAULT_HTTP_LIMITS;
+  const i = DEFAULT_INGEST_LIMITS;
   return {
+    ingestLimits: {
+      maxBytes: envInt(env, 'LICENSEGRAPH_INGEST_MAX_BYTES', i.maxBytes, 1024, 1024 * 1024 * 1024),
+      maxFeatures: envInt(env, 'LICENSEGRAPH_INGEST_MAX_FEATURES', i.maxFeatures, 1, 1_000_000),
+      maxCheckouts: envInt(env, 'LICENSEGRAPH_INGEST_MAX_CHECKOUTS', i.maxCheckouts, 1, 10_000_000),
+    },
     graphqlLimits: {
       maxCharacters: envInt(env, 'LICENSEGRAPH_MAX_QUERY_CHARS', g.maxCharacters, 100, 10_000_000),
       maxTokens: envInt(env, 'LICENSEGRAPH_MAX_TOKENS', g.maxTokens, 50, 1_000_000),

@@ -47,6 +47,8 @@ export interface AppConfig {
   graphqlLimits?: Partial<GraphQLLimitsConfig>;
   /** HTTP limits, timeouts and shutdown (see DEFAULT_HTTP_LIMITS); unset keys take the defaults. */
   httpLimits?: Partial<HttpLimitsConfig>;
+  /** What one push (POST /api/v1/ingest, ingestLicenseStatus) may hold (see DEFAULT_INGEST_LIMITS). */
+  ingestLimits?: Partial<IngestLimitsConfig>;
   /** Alert rules from the config file's `alerts:` list (rules made through the API live in the store). */
   alerts?: AlertRuleConfig[];
   /**
@@ -112,4 +114,20 @@ export const DEFAULT_HTTP_LIMITS: HttpLimitsConfig = {
   requestTimeoutSeconds: 30,
   keepAliveTimeoutSeconds: 72,
   shutdownTimeoutSeconds: 30,
+};
+
+/** What one push may hold (env LICENSEGRAPH_INGEST_MAX_*); over a limit: 413 PAYLOAD_TOO_LARGE naming it. */
+export interface IngestLimitsConfig {
+  /** Bytes of pushed text (LICENSEGRAPH_INGEST_MAX_BYTES). */
+  maxBytes: number;
+  /** Features in the parsed status (LICENSEGRAPH_INGEST_MAX_FEATURES). */
+  maxFeatures: number;
+  /** Checkouts over all features (LICENSEGRAPH_INGEST_MAX_CHECKOUTS). */
+  maxCheckouts: number;
+}
+
+export const DEFAULT_INGEST_LIMITS: IngestLimitsConfig = {
+  maxBytes: 16 * 1024 * 1024,
+  maxFeatures: 10_000,
+  maxCheckouts: 50_000,
 };

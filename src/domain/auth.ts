@@ -7,6 +7,8 @@ export interface Principal {
   username: string;
   role: Role;
   tokenId: string;
+  /** Push scope of the token: the server ids it may push status to; null or absent = every ingest-type server. */
+  servers?: string[] | null;
 }
 
 export interface User {
@@ -28,4 +30,6 @@ export interface AccessTokenInfo {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  /** Push scope: the server ids this token may push status to; null = every ingest-type server. */
+  servers: string[] | null;
 }

@@ -4,7 +4,7 @@
  */
 import { GraphQLError } from 'graphql';
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'SOURCE_UNAVAILABLE' | 'CONFLICT' | 'RATE_LIMITED' | 'QUERY_LIMIT_EXCEEDED';
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'SOURCE_UNAVAILABLE' | 'CONFLICT' | 'RATE_LIMITED' | 'QUERY_LIMIT_EXCEEDED' | 'PAYLOAD_TOO_LARGE';
 
 export const PUBLIC_CODES = new Set<string>([
   'BAD_USER_INPUT',
@@ -21,6 +21,7 @@ export const PUBLIC_CODES = new Set<string>([
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
   'QUERY_LIMIT_EXCEEDED',
+  'PAYLOAD_TOO_LARGE',
 ]);
 
 export class ApiError extends GraphQLError {

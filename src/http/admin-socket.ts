@@ -41,6 +41,7 @@ export async function runAdminOp(auth: AuthService, req: AdminRequest, reports?:
         userId: user.id,
         name: (a.name as string | undefined) ?? null,
         expiresInDays: a.expiresInDays === undefined || a.expiresInDays === null ? null : Number(a.expiresInDays),
+        servers: Array.isArray(a.servers) ? a.servers.map(String) : null,
       });
     }
     case 'token.list':

@@ -200,8 +200,8 @@ export class AuthService {
     return user;
   }
 
-  /** @throws NotFoundError ('userId'), ValidationError ('expiresInDays' | 'name'). */
-  issueToken(input: { userId: string; name?: string | null; expiresInDays?: number | null }): Promise<IssuedToken> {
+  /** @throws NotFoundError ('userId'), ValidationError ('expiresInDays' | 'name' | 'servers'). */
+  issueToken(input: { userId: string; name?: string | null; expiresInDays?: number | null; servers?: readonly string[] | null }): Promise<IssuedToken> {
     return this.store.tokens.issue(input);
   }
 

@@ -8,13 +8,18 @@
  * sessions open too, and sessions of features missing from the answer are closed only when the answer is complete
  * (every vendor daemon UP, no unattributed unreadable line).
  *
- * Push mode: ingest() parses pushed text (lmstat, rlmstat, LicenseSummary JSON), hands the snapshot to the
- * SnapshotService (it becomes the server's current state, as if polled) and records it exactly like a poll.
+ * Push mode: ingest() takes pushes for type "ingest" servers only, from tokens whose scope includes the server. It
+ * parses the pushed text (lmstat, rlmstat, LicenseSummary JSON) on a worker thread within the push limits, rejects
+ * what the store could not hold, records it exactly like a poll and only then hands the snapshot to the
+ * SnapshotService (it becomes the server's current state, as if polled): a push is either recorded and live, or
+ * neither. Pushes to one server are applied one at a time, in arrival order.
  */
+import { DEFAULT_INGEST_LIMITS, type IngestLimitsConfig } from '../config/types';
 import type { Principal } from '../domain/auth';
 import { hasUntrustedStart } from '../domain/capture-time';
 import type { Snapshot } from '../domain/snapshot';
-import { IngestSource, parseIngest, type IngestFormat } from '../sources/ingest';
+import { IngestSource, type IngestFormat } from '../sources/ingest';
+import { IngestParser } from '../sources/ingest/parse-worker';
 import type { Database } from '../store/db';
 import { HistoryRepository, type PollRecord, type PollResult, type SessionObservation, type SampleObservation } from '../store/repositories/history';
 import type { Store } from '../store/store';
@@ -25,8 +30,12 @@ export const DEFAULT_SAMPLE_EVERY = 10;
 export interface HistoryServiceOptions {
   /** Write a sample every Nth UP poll even when nothing changed (default 10). */
   sampleEvery?: number;
-  /** Clock for pushed snapshots (start-time inference); the SnapshotService's clock stamps the state. */
+  /** Clock for pushed snapshots: start-time inference and the instant a push is recorded and published at. */
   now?: () => Date;
+  /** What one push may hold (default DEFAULT_INGEST_LIMITS). */
+  ingestLimits?: Partial<IngestLimitsConfig>;
+  /** Parses pushes (default: on a worker thread). */
+  parser?: IngestParser;
   logger?: { warn(obj: object, msg?: string): void };
 }
 
@@ -114,12 +123,34 @@ export function pushInstant(capturedAt: string | null | undefined, received: Dat
 
 export class IngestInputError extends Error {
   constructor(
-    readonly field: 'server' | 'format' | 'text',
+    /** 'server', 'format', 'text', or a path into the pushed status ("features[0].checkouts[1].username"). */
+    readonly field: string,
     readonly rule: string,
     readonly notFound = false,
   ) {
     super(`Invalid argument ${field}: ${rule}`);
     this.name = 'IngestInputError';
+  }
+}
+
+/** The server does not take pushes (not of type ingest), or the token is scoped to other servers: 403. */
+export class IngestForbiddenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IngestForbiddenError';
+  }
+}
+
+/** Over one of the push limits (IngestLimitsConfig): 413; `limit` names its environment variable. */
+export class IngestTooLargeError extends Error {
+  constructor(
+    readonly limit: string,
+    readonly max: number,
+    readonly actual: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IngestTooLargeError';
   }
 }
 
@@ -142,6 +173,9 @@ export interface IngestResult {
 export class HistoryService {
   readonly repo: HistoryRepository;
   readonly sampleEvery: number;
+  readonly ingestLimits: IngestLimitsConfig;
+  private readonly parser: IngestParser;
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: Store,
@@ -150,6 +184,8 @@ export class HistoryService {
   ) {
     this.repo = store.history;
     this.sampleEvery = Math.max(1, Math.floor(opts.sampleEvery ?? DEFAULT_SAMPLE_EVERY));
+    this.ingestLimits = { ...DEFAULT_INGEST_LIMITS, ...(opts.ingestLimits ?? {}) };
+    this.parser = opts.parser ?? new IngestParser();
   }
 
   /**
@@ -161,30 +197,72 @@ export class HistoryService {
     return this.repo.recordPoll(pollRecordOf(state.snapshot, state.stale, at, this.sampleEvery, counting), db);
   }
 
-  /** Push mode: parse, make it the server's current state, record it. Role checks are the caller's (UPLOADER, ADMIN). */
-  async ingest(serverId: string, format: IngestFormat | 'auto' | undefined, text: string, _principal?: Principal): Promise<IngestResult> {
-    if (!this.snapshots.has(serverId)) throw new IngestInputError('server', `unknown license server "${serverId}"`, true);
+  /** Push mode (see the header). Role checks are the caller's (UPLOADER, ADMIN); server type and token scope are here. */
+  async ingest(serverId: string, format: IngestFormat | 'auto' | undefined, text: string, principal?: Principal): Promise<IngestResult> {
+    const config = this.snapshots.configs().find((c) => c.id === serverId);
+    if (!config) throw new IngestInputError('server', `unknown license server "${serverId}"`, true);
+    if (config.type !== 'ingest') {
+      throw new IngestForbiddenError(`License server "${serverId}" is of type ${config.type}: it is read by licensegraph itself, and only servers of type ingest accept pushed status`);
+    }
+    if (principal?.servers && !principal.servers.includes(serverId)) {
+      throw new IngestForbiddenError(`This token may push to ${principal.servers.map((s) => `"${s}"`).join(', ')} only, not to license server "${serverId}"`);
+    }
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > this.ingestLimits.maxBytes) {
+      throw new IngestTooLargeError('LICENSEGRAPH_INGEST_MAX_BYTES', this.ingestLimits.maxBytes, bytes, `the pushed text is ${bytes} bytes; one push may hold at most ${this.ingestLimits.maxBytes} (LICENSEGRAPH_INGEST_MAX_BYTES)`);
+    }
+    const now = this.opts.now?.() ?? new Date();
+    const checked = await this.parser.parse({ text, format, serverId, nowMs: now.getTime(), timeZone: config.timeZone, limits: this.ingestLimits });
+    if (!checked.ok) {
+      if (checked.kind === 'limit') throw new IngestTooLargeError(checked.limit, checked.max, checked.actual, checked.message);
+      throw new IngestInputError(checked.field, checked.message);
+    }
+    return this.serially(serverId, () => this.recordThenPublish(serverId, checked.format, checked.snapshot));
+  }
+
+  /** History first; the live state changes only once the history transaction has committed. */
+  private async recordThenPublish(serverId: string, format: IngestFormat, snapshot: Snapshot): Promise<IngestResult> {
     const config = this.snapshots.configs().find((c) => c.id === serverId)!;
-    const parsed = parseIngest(text, format, { serverId, now: this.opts.now?.() ?? new Date(), timeZone: config.timeZone });
-    if (!parsed.ok) throw new IngestInputError(parsed.field, parsed.message);
+    const received = this.opts.now?.() ?? new Date();
+    const counting = { allowanceMs: config.pollIntervalSeconds * 1000, countReportedStart: config.countReportedStart === true };
+    // the instant the capture stands for: its own time (a queued push, a backfill), never later than its arrival
+    const at = pushInstant(snapshot.capturedAt, received);
+    const result = await this.repo.recordPoll(pollRecordOf(snapshot, false, at, this.sampleEvery, counting));
     const source = this.snapshots.source(serverId);
-    if (source instanceof IngestSource) source.push(parsed.snapshot);
-    const state = this.snapshots.accept(serverId, parsed.snapshot);
-    const result = await this.record(state, undefined, pushInstant(parsed.snapshot.capturedAt, new Date(state.checkedAt)));
-    const snap = state.snapshot;
+    if (source instanceof IngestSource) source.push(snapshot);
+    const state = this.snapshots.accept(serverId, snapshot);
     return {
       server: serverId,
-      format: parsed.format,
-      fetchedAt: snap.fetchedAt,
-      status: snap.status,
-      features: snap.features.length,
-      checkouts: snap.features.reduce((n, f) => n + f.checkouts.length, 0),
-      warnings: snap.warnings.length,
+      format,
+      fetchedAt: snapshot.fetchedAt,
+      status: snapshot.status,
+      features: snapshot.features.length,
+      checkouts: snapshot.features.reduce((n, f) => n + f.checkouts.length, 0),
+      warnings: snapshot.warnings.length,
       valid: state.verdict.valid,
       sessionsOpened: result.opened,
       sessionsClosed: result.closed,
       samples: result.samples,
       skipped: result.skipped,
     };
+  }
+
+  /** Runs fn after every earlier push to the same server has settled. */
+  private serially<T>(serverId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(serverId) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(serverId, tail);
+    void tail.then(() => {
+      if (this.queues.get(serverId) === tail) this.queues.delete(serverId);
+    });
+    return run;
+  }
+
+  close(): Promise<void> {
+    return this.parser.close();
   }
 }

@@ -8,10 +8,10 @@ import type { Services } from './services';
 export function monthlyUsageProvider(services: Services): MonthlyUsageProvider {
   return async (p: ReportPeriod): Promise<MonthlyFeatureUsage[]> => {
     const { usage } = services.store;
-    const rows = await usage.usage({ groupBy: ['SERVER', 'FEATURE', 'TIME'], bucket: 'MONTH', timeZone: 'UTC', from: p.from, to: p.to });
-    const keys = new Map<string, { serverId: string; feature: string }>();
-    for (const r of rows) if (r.server && r.feature) keys.set(`${r.server}\0${r.feature}`, { serverId: r.server, feature: r.feature });
-    const points = keys.size ? await usage.history([...keys.values()], p.from, p.to, 'MONTH', 'UTC') : [];
+    // The whole history, aggregated in SQL: no row cap (the report has one row per month, server and feature,
+    // however many that is) and no list of series keys sent back to the database (every series of the window).
+    const rows = await usage.usage({ groupBy: ['SERVER', 'FEATURE', 'TIME'], bucket: 'MONTH', timeZone: 'UTC', from: p.from, to: p.to, maxRows: Number.MAX_SAFE_INTEGER - 1 });
+    const points = rows.length ? await usage.history('ALL', p.from, p.to, 'MONTH', 'UTC') : [];
     const issued = new Map<string, number | null>();
     const peak = new Map<string, number | null>();
     for (const pt of points) {

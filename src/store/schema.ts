@@ -67,6 +67,8 @@ export const accessTokens = pgTable(
     expiresAt: timestamptz('expires_at'),
     revokedAt: timestamptz('revoked_at'),
     lastUsedAt: timestamptz('last_used_at'),
+    /** Push scope: the server ids this token may push status to (ingest); null = every ingest-type server. */
+    servers: text('servers').array(),
   },
   (t) => [index('access_tokens_user_id_idx').on(t.userId)],
 );

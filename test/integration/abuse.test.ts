@@ -23,7 +23,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { loadLimits } from '../../src/config/load';
-import { DEFAULT_GRAPHQL_LIMITS, DEFAULT_HTTP_LIMITS } from '../../src/config/types';
+import { DEFAULT_GRAPHQL_LIMITS, DEFAULT_HTTP_LIMITS, DEFAULT_INGEST_LIMITS } from '../../src/config/types';
 import { armorValidationRules, checkDocumentSize, operationComplexity } from '../../src/graphql/limits';
 import { getSchema } from '../../src/graphql/schema';
 import { LICENSE_SUMMARY_DOCUMENT } from '../../src/http/report.routes';
@@ -86,7 +86,7 @@ function capture() {
 }
 
 test('limits come from LICENSEGRAPH_* variables, with defaults, and a bad value names its variable', () => {
-  expect(loadLimits({})).toEqual({ graphqlLimits: DEFAULT_GRAPHQL_LIMITS, httpLimits: DEFAULT_HTTP_LIMITS });
+  expect(loadLimits({})).toEqual({ graphqlLimits: DEFAULT_GRAPHQL_LIMITS, httpLimits: DEFAULT_HTTP_LIMITS, ingestLimits: DEFAULT_INGEST_LIMITS });
   const l = loadLimits({ LICENSEGRAPH_MAX_DEPTH: '8', LICENSEGRAPH_RATE_LIMIT_MAX: '0', LICENSEGRAPH_BODY_LIMIT_BYTES: '' });
   expect(l.graphqlLimits.maxDepth).toBe(8);
   expect(l.httpLimits.rateLimitMax).toBe(0);

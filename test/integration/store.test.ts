@@ -160,6 +160,7 @@ describe.each(storeDrivers())('store on %s', (driver) => {
         expiresAt: null,
         revokedAt: null,
         lastUsedAt: null,
+        servers: null,
       });
 
       // Every column of every row: neither the token nor its secret part is anywhere.

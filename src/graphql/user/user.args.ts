@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, Length, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsIn, IsInt, IsOptional, Length, Matches, Max, Min } from 'class-validator';
 import { ArgsType, Field, ID, Int } from 'type-graphql';
 import { RoleEnum } from '../common/enums';
 
@@ -34,6 +34,15 @@ export class CreateAccessTokenArgs {
   @IsOptional()
   @Length(1, 100)
   name?: string;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Push scope: the ingest-type server ids this token may push status to. Omitted or empty: every ingest-type server.',
+  })
+  @IsOptional()
+  @ArrayMaxSize(100)
+  @Matches(/^[a-z0-9-]{1,64}$/, { each: true, message: 'servers are server ids (lowercase letters, digits and dashes)' })
+  servers?: string[];
 }
 
 @ArgsType()

@@ -2,6 +2,7 @@ import { Args, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { AccessTokenInfo, User } from '../../domain/auth';
 import { ApiError, badInput, notFound } from '../../errors';
 import { ConflictError, NotFoundError, StoreError, ValidationError } from '../../store/errors';
+import { pushScopeProblem } from '../../services/ingest-scope';
 import type { Context } from '../context';
 import { CreateAccessTokenArgs, CreateUserArgs, TokenIdArgs } from './user.args';
 import { AccessTokenType, CreatedAccessToken, UserType } from './user.type';
@@ -53,11 +54,13 @@ export class UserResolver {
 
   @Authorized('ADMIN')
   @Mutation(() => CreatedAccessToken, { description: 'Issue a token for a user. The secret is returned once.' })
-  async createAccessToken(@Args() { username, expiresInDays, name }: CreateAccessTokenArgs, @Ctx() ctx: Context): Promise<CreatedAccessToken> {
+  async createAccessToken(@Args() { username, expiresInDays, name, servers }: CreateAccessTokenArgs, @Ctx() ctx: Context): Promise<CreatedAccessToken> {
     const user = await ctx.services.store.users.findByUsername(username);
     if (!user) throw new ApiError('NOT_FOUND', `No user named "${username}"`, { field: 'username' });
+    const scopeProblem = pushScopeProblem(servers, ctx.services.snapshots.configs());
+    if (scopeProblem) throw badInput('servers', scopeProblem);
     try {
-      const { token, info } = await ctx.services.auth.issueToken({ userId: user.id, expiresInDays: expiresInDays ?? null, name: name ?? null });
+      const { token, info } = await ctx.services.auth.issueToken({ userId: user.id, expiresInDays: expiresInDays ?? null, name: name ?? null, servers: servers ?? null });
       return { token, accessToken: toToken(info) };
     } catch (e) {
       mapStoreError(e);

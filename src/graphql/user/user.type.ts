@@ -45,6 +45,9 @@ export class AccessTokenType {
 
   @Field(() => DateTimeScalar, { nullable: true, description: 'Recorded within a minute of use, not on every request.' })
   lastUsedAt!: Date | null;
+
+  @Field(() => [String], { nullable: true, description: 'Push scope: the server ids this token may push status to; null = every ingest-type server.' })
+  servers!: string[] | null;
 }
 
 @ObjectType({ description: 'A new token: the secret is shown here once and never again.' })

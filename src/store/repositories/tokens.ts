@@ -12,6 +12,19 @@ export const TOKEN_RE = /^lg_[A-Za-z0-9_-]{43}$/;
 export const TOKEN_DISPLAY_PREFIX_LENGTH = 11;
 export const MAX_TOKEN_NAME_LENGTH = 100;
 export const MAX_EXPIRES_IN_DAYS = 36500;
+/** Server ids a token may be scoped to: the config's id pattern, at most this many. */
+export const SCOPE_SERVER_RE = /^[a-z0-9-]{1,64}$/;
+export const MAX_SCOPE_SERVERS = 100;
+
+/** The push scope as stored: null (unscoped) or a sorted, de-duplicated list of valid server ids. */
+export function normalizeScope(servers: readonly string[] | null | undefined): string[] | null {
+  if (servers == null || servers.length === 0) return null;
+  const bad = servers.find((s) => typeof s !== 'string' || !SCOPE_SERVER_RE.test(s));
+  if (bad !== undefined) throw new ValidationError(`servers: "${String(bad)}" is not a server id (lowercase letters, digits and dashes)`, 'servers');
+  const list = [...new Set(servers)].sort();
+  if (list.length > MAX_SCOPE_SERVERS) throw new ValidationError(`servers: at most ${MAX_SCOPE_SERVERS} server ids`, 'servers');
+  return list;
+}
 
 export function generateToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
@@ -44,6 +57,7 @@ const infoColumns = {
   expiresAt: accessTokens.expiresAt,
   revokedAt: accessTokens.revokedAt,
   lastUsedAt: accessTokens.lastUsedAt,
+  servers: accessTokens.servers,
 };
 
 const TOUCH_CHUNK = 5000;
@@ -52,10 +66,11 @@ export class TokenRepository {
   constructor(private readonly db: Database) {}
 
   /**
-   * Creates a token for a user.
-   * @throws NotFoundError ('userId'), ValidationError ('expiresInDays' | 'name').
+   * Creates a token for a user, optionally scoped to the servers it may push to (servers; null/empty = unscoped).
+   * @throws NotFoundError ('userId'), ValidationError ('expiresInDays' | 'name' | 'servers').
    */
-  async issue(input: { userId: string; name?: string | null; expiresInDays?: number | null }): Promise<IssuedToken> {
+  async issue(input: { userId: string; name?: string | null; expiresInDays?: number | null; servers?: readonly string[] | null }): Promise<IssuedToken> {
+    const servers = normalizeScope(input.servers);
     const name = input.name == null ? null : input.name.trim() || null;
     if (name !== null && name.length > MAX_TOKEN_NAME_LENGTH) {
       throw new ValidationError(`name must be at most ${MAX_TOKEN_NAME_LENGTH} characters`, 'name');
@@ -82,6 +97,7 @@ export class TokenRepository {
         prefix: token.slice(0, TOKEN_DISPLAY_PREFIX_LENGTH),
         tokenHash: hashToken(token),
         expiresAt,
+        servers,
       })
       .returning();
     if (!row) throw new Error('insert into access_tokens returned no row');
@@ -97,6 +113,7 @@ export class TokenRepository {
         expiresAt: row.expiresAt,
         revokedAt: row.revokedAt,
         lastUsedAt: row.lastUsedAt,
+        servers: row.servers ?? null,
       },
     };
   }
@@ -119,7 +136,9 @@ export class TokenRepository {
     const row = rows[0];
     if (!row) return null;
     const { role, ...info } = row;
-    return { principal: { userId: row.userId, username: row.username, role, tokenId: row.id }, info };
+    const principal = { userId: row.userId, username: row.username, role, tokenId: row.id };
+    // A push scope only on scoped tokens: unscoped ones look exactly as before.
+    return { principal: row.servers ? { ...principal, servers: row.servers } : principal, info: { ...info, servers: row.servers ?? null } };
   }
 
   async findById(id: string): Promise<AccessTokenInfo | null> {

@@ -643,13 +643,14 @@ export class UsageRepository {
 
   // ---------------------------------------------------------------- per-feature charts
 
-  private seriesWhere(keys: readonly SeriesKey[]): SQL {
+  private seriesWhere(keys: readonly SeriesKey[] | 'ALL'): SQL {
+    if (keys === 'ALL') return sql`TRUE`;
     const list = JSON.stringify(keys.map((k) => ({ s: k.serverId, f: k.feature })));
     return sql`(ser.server_id, ser.feature) IN (SELECT k.s, k.f FROM jsonb_to_recordset(${list}::jsonb) AS k(s text, f text))`;
   }
 
-  /** issued / used / peak per bucket for several series at once (one query). */
-  async history(keys: readonly SeriesKey[], from: Date, to: Date, bucket: TimeBucket, timeZone: string): Promise<HistoryPoint[]> {
+  /** issued / used / peak per bucket for several series at once, or for every series ('ALL'), in one query. */
+  async history(keys: readonly SeriesKey[] | 'ALL', from: Date, to: Date, bucket: TimeBucket, timeZone: string): Promise<HistoryPoint[]> {
     if (keys.length === 0) return [];
     const buckets = new Buckets(UNIT[bucket], timeZone);
     const rows = await this.reading((db) => rowsOf<{ bstart: number; server_id: string; feature: string; issued: number | null; used: number | null; peak: number | null; queued: number | null; known: number }>(
