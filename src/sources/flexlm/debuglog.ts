@@ -45,8 +45,6 @@ const MAX_TEXT = 200;
 const SLOT_FEATURE = 0;
 const SLOT_VENDOR = 1;
 const SLOT_TOKEN = 2;
-/** Occurrence bucket of events whose time is unreadable. */
-const BAD_TIME_BUCKET = -1e9;
 
 const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
 const SLASH_DATE_RE = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/;
@@ -99,10 +97,8 @@ class DebugLogParser {
   // the instant formatted last
   private isoMs = NaN;
   private iso = '';
-  // occurrence bucket: the events of the current second, by base hash
-  private bucket = NaN;
-  private bucketH1: number[] = [];
-  private bucketH2: number[] = [];
+  /** How many events with each base key (everything but the occurrence) were seen. */
+  private readonly seen = new Map<number, number>();
   private firstUndatedLine = 0;
   // the time of day sliced last
   private timeSec = -1;
@@ -204,7 +200,6 @@ class DebugLogParser {
       this.timeText = time;
     }
     let at: string | null = null;
-    let bucket = BAD_TIME_BUCKET;
     if (sec >= 0 && this.clock.known) {
       const ms = this.clock.instant(sec);
       if (ms !== this.isoMs) {
@@ -212,10 +207,7 @@ class DebugLogParser {
         this.iso = Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : '';
       }
       at = this.iso || null;
-      bucket = ms;
-    } else if (sec >= 0) {
-      bucket = -1 - sec;
-    } else {
+    } else if (sec < 0) {
       this.warn({ code: 'BAD_TIME', message: `unreadable time "${time}": the event is kept without a date`, line: ln, text: this.cap(s, e) });
     }
     if (at === null) {
@@ -233,13 +225,13 @@ class DebugLogParser {
     const user = t.slice(f.userA, f.userB);
     const host = t.slice(f.hostA, f.hostB);
     const errorCode = f.reason === null ? null : errorCodeOf(f.reason);
-    const id = this.identity(bucket, at ?? `local:${time}`, vendor, typeName, feature, user, host, f.count, token);
+    const id = this.identity(at ?? `local:${time}`, vendor, typeName, feature, user, host, f.count, token);
     this.byType[typeName]++;
     this.events.push({ id, type: typeName, at, time, vendor, feature, user, host, count: f.count, token, reason: f.reason, reasonKind: reasonKindOf(f.reason, errorCode), errorCode, detail: f.detail, line: ln });
   }
 
   /** The event's id: see debuglog-id.ts (same fields, same order). */
-  private identity(bucket: number, at: string, vendor: string, type: string, feature: string, user: string, host: string, count: number, token: string | null): string {
+  private identity(at: string, vendor: string, type: string, feature: string, user: string, host: string, count: number, token: string | null): string {
     const h = this.hasher;
     h.reset();
     h.str(at);
@@ -250,17 +242,11 @@ class DebugLogParser {
     h.field(host);
     h.int(count);
     h.field(token ?? '');
-    if (bucket !== this.bucket) {
-      this.bucket = bucket;
-      this.bucketH1.length = 0;
-      this.bucketH2.length = 0;
-    }
-    let occurrence = 0;
-    const b1 = this.bucketH1;
-    const b2 = this.bucketH2;
-    for (let i = 0; i < b1.length; i++) if (b1[i] === h.h1 && b2[i] === h.h2) occurrence++;
-    b1.push(h.h1);
-    b2.push(h.h2);
+    // occurrences counted over the whole text (a second can come back: undated lines after a midnight, a date
+    // line that goes back), keyed by 53 of the base hash's 64 bits (a rare clash only adds an occurrence)
+    const key = (h.h1 >>> 0) * 2097152 + (h.h2 & 0x1fffff);
+    const occurrence = this.seen.get(key) ?? 0;
+    this.seen.set(key, occurrence + 1);
     h.int(occurrence);
     return h.hex();
   }
