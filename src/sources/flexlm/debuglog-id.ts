@@ -44,9 +44,17 @@ export function hashKey(key: string): string {
 const H1 = 0xdeadbeef | 0;
 const H2 = 0x41c6ce57 | 0;
 
-function hex8(n: number): string {
-  const s = (n >>> 0).toString(16);
-  return s.length === 8 ? s : '00000000'.slice(s.length) + s;
+/** ASCII code of a hex digit. */
+function hx(n: number): number {
+  return n < 10 ? 48 + n : 87 + n;
+}
+
+/** 16 hex digits of two 32-bit values, as one flat string (no intermediate strings). */
+function hex16(a: number, b: number): string {
+  return String.fromCharCode(
+    hx((a >>> 28) & 15), hx((a >>> 24) & 15), hx((a >>> 20) & 15), hx((a >>> 16) & 15), hx((a >>> 12) & 15), hx((a >>> 8) & 15), hx((a >>> 4) & 15), hx(a & 15),
+    hx((b >>> 28) & 15), hx((b >>> 24) & 15), hx((b >>> 20) & 15), hx((b >>> 16) & 15), hx((b >>> 12) & 15), hx((b >>> 8) & 15), hx((b >>> 4) & 15), hx(b & 15),
+  );
 }
 
 /** Incremental form of hashKey: feed the key's pieces in order, then read hex(). */
@@ -90,7 +98,55 @@ export class IdHasher {
     h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
     h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    return hex8(h2) + hex8(h1);
+    return hex16(h2, h1);
+  }
+}
+
+/**
+ * Counts per 64-bit key (h1, h2), in an open-addressing table of typed arrays: no boxed numbers and no per-entry
+ * object, so counting a million events' keys costs neither garbage nor a Map's overhead.
+ */
+export class OccurrenceTable {
+  private h1 = new Int32Array(1 << 12);
+  private h2 = new Int32Array(1 << 12);
+  private n = new Int32Array(1 << 12); // count + 1; 0 = empty slot
+  private size = 0;
+
+  /** How many times (h1, h2) was counted before; counts this one. */
+  next(h1: number, h2: number): number {
+    const mask = this.n.length - 1;
+    let i = (h1 ^ Math.imul(h2, 0x9e3779b1)) & mask;
+    for (;;) {
+      const c = this.n[i];
+      if (c === 0) break;
+      if (this.h1[i] === h1 && this.h2[i] === h2) {
+        this.n[i] = c + 1;
+        return c;
+      }
+      i = (i + 1) & mask;
+    }
+    this.h1[i] = h1;
+    this.h2[i] = h2;
+    this.n[i] = 1;
+    if (++this.size * 2 > this.n.length) this.grow();
+    return 0;
+  }
+
+  private grow(): void {
+    const [o1, o2, on] = [this.h1, this.h2, this.n];
+    const len = on.length * 2;
+    this.h1 = new Int32Array(len);
+    this.h2 = new Int32Array(len);
+    this.n = new Int32Array(len);
+    const mask = len - 1;
+    for (let j = 0; j < on.length; j++) {
+      if (on[j] === 0) continue;
+      let i = (o1[j] ^ Math.imul(o2[j], 0x9e3779b1)) & mask;
+      while (this.n[i] !== 0) i = (i + 1) & mask;
+      this.h1[i] = o1[j];
+      this.h2[i] = o2[j];
+      this.n[i] = on[j];
+    }
   }
 }
 

@@ -18,14 +18,15 @@
  *
  * Performance: the text is walked with indexOf('\n') without splitting it; the time prefix and the event
  * keywords are read with charCodeAt/startsWith, event fields as ranges of the input (debuglog-event.ts);
- * regular expressions run only on date lines and on reasons. Feature, vendor and token strings are interned; the
- * ISO instant is formatted once per second. `npm run bench -- debuglog` measures it (BENCHMARKS.md).
+ * regular expressions run only on date lines and on reasons. Vendor, feature and token strings are interned and
+ * time-of-day texts cached per second of the day (user and host are sliced: interning them measured slower); the
+ * ISO instant is built from char codes once per second. `npm run bench -- debuglog` measures it (BENCHMARKS.md).
  */
 import type { ParseWarning } from '../../domain/snapshot';
 import { isValidTimeZone } from '../../domain/time';
 import { DebugLogClock, makeDate, parseIsoDate, type LocalDate } from './debuglog-clock';
 import { errorCodeOf, newEventFields, readEventFields, type EventFields } from './debuglog-event';
-import { IdHasher } from './debuglog-id';
+import { IdHasher, OccurrenceTable } from './debuglog-id';
 import {
   DEBUG_EVENT_TYPES,
   type DebugEventType,
@@ -94,15 +95,16 @@ class DebugLogParser {
   private readonly hasher = new IdHasher();
   private firstDate: string | null = null;
   private lastDatedLine = -1;
-  // the instant formatted last
+  // the instant formatted last, and the UTC day whose "YYYY-MM-DDT" char codes isoCodes holds
   private isoMs = NaN;
   private iso = '';
+  private isoDay = NaN;
+  private readonly isoCodes: number[] = new Array<number>(11).fill(48);
   /** How many events with each base key (everything but the occurrence) were seen. */
-  private readonly seen = new Map<number, number>();
+  private readonly seen = new OccurrenceTable();
   private firstUndatedLine = 0;
-  // the time of day sliced last
-  private timeSec = -1;
-  private timeText = '';
+  /** Time-of-day text per second of the day, as printed (events retain them: one string per second, not per event). */
+  private readonly timeCache: Array<string | undefined> = new Array<string | undefined>(86_400);
 
   constructor(
     private readonly t: string,
@@ -193,18 +195,17 @@ class DebugLogParser {
     const f = this.fields;
     if (!readEventFields(t, body, e, f)) return this.unparsed(s, e, ln, 'bad-event');
     const timeB = t.indexOf(' ', timeA);
-    let time = this.timeText;
-    if (sec < 0 || sec !== this.timeSec || timeB - timeA !== time.length) {
+    let time = sec >= 0 ? this.timeCache[sec] : undefined;
+    if (time === undefined || time.length !== timeB - timeA) {
       time = t.slice(timeA, timeB);
-      this.timeSec = sec;
-      this.timeText = time;
+      if (sec >= 0) this.timeCache[sec] = time;
     }
     let at: string | null = null;
     if (sec >= 0 && this.clock.known) {
       const ms = this.clock.instant(sec);
       if (ms !== this.isoMs) {
         this.isoMs = ms;
-        this.iso = Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : '';
+        this.iso = this.isoOf(ms);
       }
       at = this.iso || null;
     } else if (sec < 0) {
@@ -230,6 +231,32 @@ class DebugLogParser {
     this.events.push({ id, type: typeName, at, time, vendor, feature, user, host, count: f.count, token, reason: f.reason, reasonKind: reasonKindOf(f.reason, errorCode), errorCode, detail: f.detail, line: ln });
   }
 
+  /**
+   * new Date(ms).toISOString() for whole seconds, built from the char codes of the day's "YYYY-MM-DDT" (computed once
+   * per UTC day) and the time: one flat string, no Date. '' when ms is out of range.
+   */
+  private isoOf(ms: number): string {
+    if (!(Number.isFinite(ms) && Math.abs(ms) <= 8.64e15)) return '';
+    const day = Math.floor(ms / 86_400_000);
+    if (day !== this.isoDay) {
+      const d = new Date(day * 86_400_000).toISOString();
+      if (d.length !== 24) return new Date(ms).toISOString(); // years beyond 9999 or before 0
+      this.isoDay = day;
+      for (let i = 0; i < 11; i++) this.isoCodes[i] = d.charCodeAt(i);
+    }
+    const c = this.isoCodes;
+    const sec = Math.floor((ms - day * 86_400_000) / 1000);
+    const h = Math.floor(sec / 3600);
+    const m = Math.floor(sec / 60) % 60;
+    const x = sec % 60;
+    const z = (ms % 1000 + 1000) % 1000;
+    return String.fromCharCode(
+      c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10],
+      48 + Math.floor(h / 10), 48 + (h % 10), 58, 48 + Math.floor(m / 10), 48 + (m % 10), 58, 48 + Math.floor(x / 10), 48 + (x % 10),
+      46, 48 + Math.floor(z / 100), 48 + (Math.floor(z / 10) % 10), 48 + (z % 10), 90,
+    );
+  }
+
   /** The event's id: see debuglog-id.ts (same fields, same order). */
   private identity(at: string, vendor: string, type: string, feature: string, user: string, host: string, count: number, token: string | null): string {
     const h = this.hasher;
@@ -243,10 +270,8 @@ class DebugLogParser {
     h.int(count);
     h.field(token ?? '');
     // occurrences counted over the whole text (a second can come back: undated lines after a midnight, a date
-    // line that goes back), keyed by 53 of the base hash's 64 bits (a rare clash only adds an occurrence)
-    const key = (h.h1 >>> 0) * 2097152 + (h.h2 & 0x1fffff);
-    const occurrence = this.seen.get(key) ?? 0;
-    this.seen.set(key, occurrence + 1);
+    // line that goes back), keyed by the base hash's 64 bits
+    const occurrence = this.seen.next(h.h1, h.h2);
     h.int(occurrence);
     return h.hex();
   }
