@@ -1,5 +1,6 @@
 /**
- * `licensegraph parse [--format lmstat|lmstat-i|rlmstat|json] [--server-id ID] [--time-zone TZ] [--now ISO] [FILE|-]`
+ * `licensegraph parse [--format lmstat|lmstat-i|rlmstat|json|flexlm-log] [--server-id ID] [--time-zone TZ] [--now ISO]
+ *   [--fallback-date YYYY-MM-DD] [FILE|-]`
  *
  * Reads a captured license-server output (a file, or stdin for "-" or no FILE), parses it with the same pure
  * parsers the server uses, and prints the Foretify Manager LicenseSummary JSON with licensegraph's extra fields (per feature:
@@ -8,6 +9,10 @@
  * warnings). `valid` and `issues` come from validate(). Start times are read against the capture's own time
  * when it states one; --now is only the fallback. lmstat -i (a license-file listing, no usage) prints its own
  * shape: { format: "lmstat-i", features: [{ name, version, count, expiry, vendor, ... }] }.
+ *
+ * A FlexLM debug log (--format flexlm-log) is not a status output: it prints the log's events instead,
+ * `{"events":[...],"unparsed":{count,samples},"summary":{...},"timeZone":..,"warnings":[...]}` with one event object
+ * per line (see src/sources/flexlm/debuglog-types.ts), times read in --time-zone and printed as ISO UTC.
  *
  * Without --format the format is detected (and stderr says which and why). Exit 0 whenever the input could be read
  * (a DOWN or invalid report is still a report); exit 2 with one line on stderr when it could not (missing file, a
@@ -20,7 +25,7 @@ import type { Command } from 'commander';
 import type { Snapshot } from '../domain/snapshot';
 import { CliError } from './errors';
 
-export const INPUT_FORMATS = ['lmstat', 'lmstat-i', 'rlmstat', 'json'] as const;
+export const INPUT_FORMATS = ['lmstat', 'lmstat-i', 'rlmstat', 'json', 'flexlm-log'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 export interface ParseCommandOptions {
@@ -28,6 +33,7 @@ export interface ParseCommandOptions {
   serverId?: string;
   timeZone?: string;
   now?: string;
+  fallbackDate?: string;
 }
 
 export interface ParseIo {
@@ -46,6 +52,8 @@ export function detectFormat(text: string): { format: InputFormat; why: string }
   if (/^\s*(?:rlmutil v|rlm status on |-+ ISV servers -+|\S+ license pool status on |\S+ license usage status on |Error connecting to "[^"]*" server)/m.test(head)) {
     return { format: 'rlmstat', why: 'rlmstat lines (rlm status / ISV servers / license pool status)' };
   }
+  const timed = head.match(/^ ?\d{1,2}:\d{2}:\d{2} \([^)\s]+\) /gm);
+  if (timed && timed.length >= 2) return { format: 'flexlm-log', why: 'FlexLM debug log lines ("H:MM:SS (daemon) ...")' };
   if (/^\s*(?:Users of |License server status:|Flexible License Manager status|Vendor daemon status|lmutil - Copyright|\S+: license server (?:UP|DOWN))/m.test(head)) {
     return { format: 'lmstat', why: 'lmstat -a lines (License server status / Users of ...)' };
   }
@@ -87,6 +95,10 @@ export async function runParse(file: string | undefined, opts: ParseCommandOptio
   }
   const { isValidTimeZone } = await import('../domain/time');
   if (opts.timeZone !== undefined && !isValidTimeZone(opts.timeZone)) throw new CliError(`--time-zone must be an IANA time zone such as Europe/Berlin (got "${opts.timeZone}")`, 2);
+  const fd = opts.fallbackDate;
+  if (fd !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(fd) && Number.isFinite(Date.parse(`${fd}T00:00:00Z`)) && new Date(`${fd}T00:00:00Z`).toISOString().startsWith(fd))) {
+    throw new CliError(`--fallback-date must be a date such as 2026-12-01 (got "${opts.fallbackDate}")`, 2);
+  }
   const serverId = opts.serverId ?? 'cli';
   if (!serverId.trim()) throw new CliError('--server-id must not be empty', 2);
 
@@ -96,6 +108,13 @@ export async function runParse(file: string | undefined, opts: ParseCommandOptio
     const d = detectFormat(text);
     format = d.format;
     io.stderr(`licensegraph parse: reading ${name} as ${format} (${d.why}); use --format to choose\n`);
+  }
+  if (format === 'flexlm-log') {
+    const { parseDebugLog } = await import('../sources/flexlm/debuglog');
+    const { processTimeZone } = await import('../domain/time');
+    const r = parseDebugLog(text, { timeZone: opts.timeZone ?? processTimeZone(), fallbackDate: opts.fallbackDate });
+    io.stdout(debugLogJson(r));
+    return 0;
   }
   const popts = { serverId, now, timeZone: opts.timeZone };
   let snapshot: Snapshot;
@@ -156,6 +175,14 @@ function lmstatIOutput(r: import('../sources/flexlm/parse-i').LmstatIResult): Lm
   };
 }
 
+/** The debug-log result as JSON with one event per line (large logs stay greppable and diffable). */
+function debugLogJson(r: import('../sources/flexlm/debuglog').DebugLogResult): string {
+  const { events, ...rest } = r;
+  const lines = events.map((e) => JSON.stringify(e));
+  const tail = JSON.stringify(rest);
+  return `{"events":[${lines.length ? '\n' + lines.join(',\n') + '\n' : ''}],\n${tail.slice(1)}\n`;
+}
+
 function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -168,12 +195,13 @@ function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 export function registerParseCommand(program: Command): void {
   program
     .command('parse')
-    .description('Parse a captured lmstat / lmstat -i / rlmstat output or LicenseSummary JSON and print the report as JSON')
+    .description('Parse a captured lmstat / lmstat -i / rlmstat output or LicenseSummary JSON and print the report as JSON, or a FlexLM debug log and print its events')
     .argument('[file]', 'the captured output; "-" or nothing reads stdin')
     .option('--format <format>', `one of ${INPUT_FORMATS.join(', ')} (default: detected)`)
     .option('--server-id <id>', 'server id to report under', 'cli')
-    .option('--time-zone <tz>', "IANA zone the server prints start times in (default: this machine's)")
+    .option('--time-zone <tz>', "IANA zone the server prints start times (debug logs: all times) in (default: this machine's)")
     .option('--now <iso>', 'when the output was captured, if it does not say (lmstat "status on", rlmstat statistics, JSON server.fetchedAt win); start times are inferred before it (default: now)')
+    .option('--fallback-date <date>', 'debug logs: the date (YYYY-MM-DD) of the lines before the first date line')
     .action(async (file: string | undefined, opts: ParseCommandOptions) => {
       const code = await runParse(file, opts, {
         readStdin: () => readAll(process.stdin),

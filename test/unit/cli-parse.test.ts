@@ -10,6 +10,7 @@ import * as path from 'path';
 import { detectFormat, runParse, type ParseIo } from '../../src/cli/parse.command';
 import { CliError } from '../../src/cli/errors';
 import type { LicenseSummary } from '../../src/sources/json/map';
+import type { DebugLogResult } from '../../src/sources/flexlm/debuglog';
 import { FIXTURES_DIR, loadManifest, readFixture } from '../helpers/fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -17,6 +18,8 @@ const BIN = path.join(ROOT, 'bin/licensegraph.js');
 const APP3 = 'lmstat/mjtrangoni__flexlm_exporter__lmstat_app3.txt';
 const RLM = 'rlmstat/omnivector-solutions__license-manager__conftest_rlm_output.txt';
 const LMSTAT_I = 'lmstat/mjtrangoni__flexlm_exporter__lmstat_i_app1.txt';
+const DEBUGLOG = 'debuglog/ImSukh__FlexLM-Log-Parser__debug.log.txt';
+const HAND_LOG = 'hand-made/flexlm-log/cdslmd-midnight.log';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-cli-parse-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -52,6 +55,7 @@ describe('spawned: node bin/licensegraph.js parse', () => {
       missing: cli([path.join(tmp, 'no-such.txt')]),
       directory: cli([tmp]),
       badFormat: cli(['--format', 'xml', path.join(FIXTURES_DIR, APP3)]),
+      debugLog: cli([path.join(FIXTURES_DIR, DEBUGLOG), '--time-zone', 'America/New_York']),
     };
     const names = Object.keys(jobs);
     const done = await Promise.all(Object.values(jobs));
@@ -105,7 +109,20 @@ describe('spawned: node bin/licensegraph.js parse', () => {
   test('unreadable input and invalid options: exit 2 with one clear line', () => {
     expect(runs.missing).toEqual({ code: 2, stdout: '', stderr: `licensegraph: cannot read ${path.join(tmp, 'no-such.txt')}: no such file\n` });
     expect(runs.directory).toEqual({ code: 2, stdout: '', stderr: `licensegraph: cannot read ${tmp}: it is a directory\n` });
-    expect(runs.badFormat).toEqual({ code: 2, stdout: '', stderr: 'licensegraph: --format must be one of lmstat, lmstat-i, rlmstat, json (got "xml")\n' });
+    expect(runs.badFormat).toEqual({ code: 2, stdout: '', stderr: 'licensegraph: --format must be one of lmstat, lmstat-i, rlmstat, json, flexlm-log (got "xml")\n' });
+  });
+
+  test('a FlexLM debug log: detected, one event per line, the MANIFEST totals, instants in UTC', () => {
+    const r = runs.debugLog;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`licensegraph parse: reading ${path.join(FIXTURES_DIR, DEBUGLOG)} as flexlm-log (FlexLM debug log lines ("H:MM:SS (daemon) ...")); use --format to choose\n`);
+    const out = JSON.parse(r.stdout) as DebugLogResult;
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('{"events":[');
+    expect(lines.filter((l) => l.startsWith('{"id":"')).length).toBe(340);
+    expect(out.summary.byType).toEqual({ OUT: 170, IN: 168, DENIED: 2, QUEUED: 0, DEQUEUED: 0, UNSUPPORTED: 0 });
+    expect(out.events.find((e) => e.type === 'DENIED')).toMatchObject({ feature: '64300ACD_F', user: 'TonyMontana', host: 'ANOTHERONE', count: 1, at: '2018-07-30T19:28:58.000Z', vendor: 'adskflex', errorCode: '-4,342' });
+    expect(out).toMatchObject({ unparsed: { count: 0, samples: [] }, timeZone: 'America/New_York', warnings: [] });
   });
 });
 
@@ -118,7 +135,7 @@ describe('in-process', () => {
   }
 
   test('detectFormat recognises every fixture kind of the manifest', () => {
-    const expected: Record<string, string> = { 'lmstat-a': 'lmstat', 'lmstat-i': 'lmstat-i', rlmstat: 'rlmstat', 'lmstat-v': 'lmstat' };
+    const expected: Record<string, string> = { 'lmstat-a': 'lmstat', 'lmstat-i': 'lmstat-i', rlmstat: 'rlmstat', 'lmstat-v': 'lmstat', debuglog: 'flexlm-log' };
     for (const row of loadManifest().filter((r) => expected[r.kind])) {
       expect([row.file, detectFormat(readFixture(row.file)).format]).toEqual([row.file, expected[row.kind]]);
     }
@@ -223,6 +240,37 @@ describe('in-process', () => {
     const bad = io('{"summaryByFeature": [{"info": {"name": "A", "issued": "x", "used": 1}}]}');
     await expect(runParse('-', {}, bad.io)).rejects.toEqual(new CliError('stdin is not a LicenseSummary: summaryByFeature[0].info.issued must be a number (got the string "x")', 2));
     await expect(runParse('-', { format: 'json' }, io('{oops').io)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^stdin is not valid JSON: /) });
+  });
+
+  test('--format flexlm-log: every event of a hand-made log, the unparsed lines sampled, exit 0', async () => {
+    const t = io(readFixture(HAND_LOG));
+    expect(await runParse('-', { format: 'flexlm-log', timeZone: 'Europe/Berlin', fallbackDate: '2026-11-30' }, t.io)).toBe(0);
+    expect(t.err()).toBe('');
+    const out = JSON.parse(t.out()) as DebugLogResult;
+    expect(out.events).toHaveLength(14);
+    const { id, ...denied } = out.events.find((e) => e.type === 'DENIED')!;
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(denied).toEqual({
+      type: 'DENIED', feature: 'Spectre', user: 'tom', host: 'farm-02', count: 1, at: '2026-11-30T08:52:09.000Z', time: '9:52:09', vendor: 'cdslmd',
+      reason: 'Licensed number of users already reached. (-4,342:10054 "")', reasonKind: 'ERROR', errorCode: '-4,342:10054', token: null, detail: null, line: 9,
+    });
+    expect(out.events[0].at).toBe('2026-11-30T08:00:01.000Z'); // dated by --fallback-date
+    expect(out.unparsed).toEqual({ count: 2, samples: [{ line: 13, text: '10:30:00 (cdslmd) OUT: Spectre tom@farm-02', why: 'bad-event' }, { line: 14, text: 'continued text of a wrapped line', why: 'no-time' }] });
+    expect(out.summary).toMatchObject({ lines: 22, events: 14, dateLines: 2, ignored: 3, blank: 1, unparsed: 2, undated: 0 });
+    // the same text without --format: detected, and said so
+    const d = io(readFixture(HAND_LOG));
+    expect(await runParse('-', { timeZone: 'Europe/Berlin' }, d.io)).toBe(0);
+    expect(d.err()).toBe('licensegraph parse: reading stdin as flexlm-log (FlexLM debug log lines ("H:MM:SS (daemon) ...")); use --format to choose\n');
+    expect((JSON.parse(d.out()) as DebugLogResult).events[0].at).toBeNull();
+  });
+
+  test('an empty debug log is an empty result; a bad --fallback-date is exit 2', async () => {
+    const t = io('');
+    expect(await runParse('-', { format: 'flexlm-log', timeZone: 'UTC' }, t.io)).toBe(0);
+    expect(JSON.parse(t.out())).toMatchObject({ events: [], unparsed: { count: 0, samples: [] }, summary: { lines: 0, events: 0 } });
+    for (const bad of ['2026-02-30', '1/12/2026', 'tomorrow']) {
+      await expect(runParse('-', { format: 'flexlm-log', fallbackDate: bad }, io('').io)).rejects.toEqual(new CliError(`--fallback-date must be a date such as 2026-12-01 (got "${bad}")`, 2));
+    }
   });
 
   test('no FILE and a terminal on stdin: exit 2 rather than waiting', async () => {
