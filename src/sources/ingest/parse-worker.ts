@@ -27,7 +27,7 @@ function startWorker(): Worker {
   const ext = path.extname(__filename);
   const entry = path.join(__dirname, `parse.worker${ext}`);
   if (ext !== '.ts') return new Worker(entry);
-  // Running from the TypeScript sources (tests, `LICENSEGRAPH_FROM_SOURCE`): compile the worker's modules on load.
+  // Running from the TypeScript sources (the tests under ts-jest): compile the worker's modules on load.
   const code = `require('ts-node').register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } }); require(${JSON.stringify(entry)});`;
   return new Worker(code, { eval: true });
 }
