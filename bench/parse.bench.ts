@@ -342,7 +342,7 @@ export function generateRlmstat(targetMb = TARGET_MB, seed = 2): Generated {
 // ---------------------------------------------------------------------------------------------------------
 // the objects floor
 
-let sink: unknown = null;
+let _sink: unknown = null;
 
 /**
  * split('\n') and, per line, the result object its kind calls for, with the shape the parser returns (same
@@ -399,7 +399,7 @@ function objectsFloor(g: Generated): number {
         break;
     }
   }
-  sink = features;
+  _sink = features;
   return n;
 }
 
@@ -443,11 +443,11 @@ async function runAll(measures: Measure[]): Promise<void> {
   obs.observe({ entryTypes: ['gc'] });
   for (let round = 0; round < WARMUP + RUNS; round++) {
     for (const m of measures) {
-      sink = null;
+      _sink = null;
       gc?.();
       const c0 = threadCpuMs();
       const t0 = performance.now();
-      sink = m.run();
+      _sink = m.run();
       const t1 = performance.now();
       const c1 = threadCpuMs();
       if (round >= WARMUP) {
@@ -459,7 +459,7 @@ async function runAll(measures: Measure[]): Promise<void> {
     await new Promise((r) => setTimeout(r, 20)); // let the GC entries of the round arrive
   }
   obs.disconnect();
-  sink = null;
+  _sink = null;
   for (const m of measures) {
     m.gcMs = m.spans.map(([a, b]) => gcEntries.filter((e) => e.startTime >= a && e.startTime < b).reduce((x, e) => x + e.duration, 0));
   }

@@ -46,7 +46,7 @@ let built: Promise<GraphQLSchema> | null = null;
 export function getSchema(): Promise<GraphQLSchema> {
   if (!built) {
     built = buildSchema({
-      resolvers: [...RESOLVERS] as unknown as [Function, ...Function[]],
+      resolvers: RESOLVERS,
       authChecker,
       authMode: 'error',
       pubSub: noTopicPubSub,

@@ -175,16 +175,16 @@ export class AppMetrics {
 
   /** Wraps a source so each fetch is timed and counted (the source is otherwise untouched: same object underneath). */
   instrumentSource<S extends LicenseSource>(serverId: string, source: S): S {
-    const metrics = this;
+    const { pollDuration, polls, pollFailures } = this;
     const fetch = async (signal: AbortSignal): Promise<Snapshot> => {
-      const end = metrics.pollDuration.startTimer({ server: serverId });
+      const end = pollDuration.startTimer({ server: serverId });
       try {
         const s = await source.fetch(signal);
-        metrics.polls.inc({ server: serverId, outcome: s.status === 'DOWN' ? 'down' : 'ok' });
+        polls.inc({ server: serverId, outcome: s.status === 'DOWN' ? 'down' : 'ok' });
         return s;
       } catch (err) {
-        metrics.polls.inc({ server: serverId, outcome: 'error' });
-        metrics.pollFailures.inc({ server: serverId });
+        polls.inc({ server: serverId, outcome: 'error' });
+        pollFailures.inc({ server: serverId });
         throw err;
       } finally {
         end();
@@ -205,7 +205,7 @@ export class AppMetrics {
 
   /** Counts GraphQL operations over HTTP (Apollo plugin). */
   apolloPlugin(): ApolloServerPlugin {
-    const metrics = this;
+    const { operationNames, gqlErrors, gqlOps, gqlDuration } = this;
     return {
       async requestDidStart() {
         const started = process.hrtime.bigint();
@@ -215,8 +215,8 @@ export class AppMetrics {
           async didResolveOperation({ operation, operationName }) {
             type = operation?.operation ?? 'unknown';
             if (operationName && OPERATION_NAME.test(operationName)) {
-              if (metrics.operationNames.has(operationName) || metrics.operationNames.size < MAX_OPERATION_NAMES) {
-                metrics.operationNames.add(operationName);
+              if (operationNames.has(operationName) || operationNames.size < MAX_OPERATION_NAMES) {
+                operationNames.add(operationName);
                 name = operationName;
               } else {
                 name = 'other';
@@ -225,9 +225,9 @@ export class AppMetrics {
           },
           async willSendResponse({ response }) {
             const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-            for (const e of errors ?? []) metrics.gqlErrors.inc({ code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR').slice(0, 64) });
-            metrics.gqlOps.inc({ type, name, outcome: errors?.length ? 'error' : 'ok' });
-            metrics.gqlDuration.observe({ type }, Number(process.hrtime.bigint() - started) / 1e9);
+            for (const e of errors ?? []) gqlErrors.inc({ code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR').slice(0, 64) });
+            gqlOps.inc({ type, name, outcome: errors?.length ? 'error' : 'ok' });
+            gqlDuration.observe({ type }, Number(process.hrtime.bigint() - started) / 1e9);
           },
         };
       },

@@ -5,7 +5,6 @@
  * memoised start-time inference gives exactly what domain/time's inferStartedAt gives.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import fc from 'fast-check';
 import { parseLmstat, parseLmstatI } from '../../src/sources/flexlm';
 import { StartTimeInferrer } from '../../src/sources/flexlm/parse';

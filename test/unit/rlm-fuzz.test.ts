@@ -4,7 +4,6 @@
  * characters and digits mutated. Fixed generator start values keep runs reproducible; the whole file stays within a few seconds.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import fc from 'fast-check';
 import { parseRlmstat, MAX_WARNINGS } from '../../src/sources/rlm';
 import type { Snapshot } from '../../src/domain/snapshot';

@@ -11,7 +11,7 @@ import { EXPECTED_SIZE, listCost } from '../limits';
 
 async function loadViews(ctx: Context, ids: string[]) {
   const states = await ctx.loaders.serverState.loadMany(ids);
-  return states.map((s, i) => {
+  return states.map((s) => {
     if (s instanceof Error) throw s;
     return viewOf(s);
   });

@@ -24,7 +24,7 @@ export function IsLaterThan(other: string, options?: ValidationOptions): Propert
   );
 }
 
-const ZONE_SHAPE = /^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/;
+const ZONE_SHAPE = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
 
 /** A known IANA time zone name (Europe/Berlin, UTC). */
 export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {

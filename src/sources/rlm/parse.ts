@@ -116,9 +116,9 @@ const MONTHS: Record<string, string> = {
 const RE_RLM_STATUS = /^rlm status on\s*(\S*)\s*\(port\s+(\d+)[^)]*\)(?:\s*,\s*(.*))?$/i;
 const RE_ISV_STATUS = /^(\S+)\s+ISV server status on\s*(\S*)\s*\(port\s+(-?\d+)[^)]*\)(?:\s*,\s*(.*))?$/i;
 const RE_SECTION = /^(\S+)\s+license\s+(pool|usage)\s+status(?:\s+on\s*(\S*)\s*\(port\s+(-?\d+)[^)]*\))?\s*:?$/i;
-const RE_SOFTWARE_VERSION = /^(\S+)\s+software version\s+(v?[\w.\-]+)/i;
+const RE_SOFTWARE_VERSION = /^(\S+)\s+software version\s+(v?[\w.-]+)/i;
 const RE_ISV_ROW = /^(\S+)\s+(-?\d+)\s+([A-Za-z]+)\s+(\d+)\b/;
-const RE_PRODUCT = /^([^\s:@]+)\s+(v[0-9][\w.\-]*)(?:\s*,\s*pool:\s*(\d+))?$/;
+const RE_PRODUCT = /^([^\s:@]+)\s+(v[0-9][\w.-]*)(?:\s*,\s*pool:\s*(\d+))?$/;
 const RE_CHECKOUT =
   /^(\S+)\s+([^\s:]+):\s+(.+)@([^\s(]*)(?:\((v[^)]*)\))?\s+(?:\(([0-9A-Za-z]+)\)\s+)?(\d+)\/(\d+)\s+at\s+(\d{1,2}\/\d{1,2}(?:\/\d{2,4})?\s+\d{1,2}:\d{2}(?::\d{2})?)\s*(.*)$/;
 const RE_HANDLE = /\(handle:\s*([^)\s]+)\s*\)/i;
