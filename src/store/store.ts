@@ -16,6 +16,7 @@ import type { Database } from './db';
 import { assertEmptyForInit, damagedDataDir, describeRepair, repairDataDirModes } from './data-dir';
 import { acquireDataDirLock, type DataDirLock, type LockPurpose } from './lock';
 import { CounterRepository } from './repositories/counters';
+import { LiveEventRepository } from './repositories/live-events';
 import { ReplicaRepository } from './repositories/replicas';
 import { AlertRuleRepository } from './repositories/alert-rules';
 import { SettingsRepository } from './repositories/settings';
@@ -70,6 +71,8 @@ export interface Store {
   history: HistoryRepository;
   /** Usage history, read side (usage, per-feature history, utilization histograms). */
   usage: UsageRepository;
+  /** Live events published across replicas (used on PostgreSQL for catching up after a lost LISTEN connection). */
+  liveEvents: LiveEventRepository;
   /** "PostgreSQL 15.4" or "PGlite 0.5.16 (PostgreSQL 18.6)". */
   dbVersion(): Promise<string>;
   /** True when a trivial query succeeds within timeoutMs (default 5 s). Never throws. */
@@ -245,6 +248,7 @@ function buildStore(parts: {
     settings: new SettingsRepository(db),
     history: new HistoryRepository(db),
     usage: new UsageRepository(db),
+    liveEvents: new LiveEventRepository(db),
     async dbVersion() {
       const rows = await raw('SELECT version() AS v');
       return parts.version(String(rows[0]?.v ?? ''));
