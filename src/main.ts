@@ -3,12 +3,21 @@
  * `licensegraph serve` (and `npm start`) call startServer().
  */
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig } from './config/load';
 import { DEFAULT_HTTP_LIMITS, type AppConfig } from './config/types';
 import { adminSocketPath, startAdminSocket } from './http/admin-socket';
 import { buildApp, storeLogger, type App } from './server';
+import { reapStaleChildGroups, recordChildGroupsIn } from './sources/command/run';
 import { openStore, type Store } from './store';
+
+/** Where running utility process groups are recorded: the PGlite data directory, or a per-user temp directory. */
+function childRecordDir(config: AppConfig): string {
+  if (!config.databaseUrl) return path.join(config.dataDir, 'children');
+  return path.join(os.tmpdir(), `licensegraph-children-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`);
+}
 
 /** How long start-up failures may spend closing what was opened before the process exits anyway. */
 const CLOSE_ON_FAILURE_MS = 1500;
@@ -44,6 +53,11 @@ export async function startServer(config: AppConfig = loadConfig(), logger: Logg
   if (!config.databaseUrl) fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const sharedBuffers = process.env.LICENSEGRAPH_PGLITE_SHARED_BUFFERS;
   if (sharedBuffers !== undefined && !/^\d+(kB|MB|GB)$/.test(sharedBuffers)) throw new ConfigError('LICENSEGRAPH_PGLITE_SHARED_BUFFERS', 'must be a size like 32MB');
+  // Utilities (lmutil) a previous process left hung when it was killed with SIGKILL: kill them, then record ours.
+  const children = childRecordDir(config);
+  const reaped = reapStaleChildGroups(children);
+  if (reaped.length) logger.warn({ processGroups: reaped, dir: children }, 'killed license-server utilities left running by a previous licensegraph process');
+  recordChildGroupsIn(children);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, purpose: 'server', logger: storeLogger(logger), pgliteSharedBuffers: sharedBuffers });
   let app: App;
   try {

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { LOCK_FILE_NAME } from './lock';
 
 /** Files licensegraph itself keeps in the data directory (not part of the PostgreSQL cluster). */
-export const OWN_FILES = new Set([LOCK_FILE_NAME, 'admin.sock', 'children.json', 'lost+found']);
+export const OWN_FILES = new Set([LOCK_FILE_NAME, 'admin.sock', 'children', 'lost+found']);
 
 /** A data directory that cannot be used as it is; the message says which and what to do. */
 export class DataDirError extends Error {
