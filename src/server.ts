@@ -287,6 +287,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     maxConnectionsPerAddress: httpLimits.wsMaxConnectionsPerAddress,
     rateLimit: wsRateLimit,
     authFailures,
+    hideSuggestions: !config.introspection,
     onOperation: (o) => metrics.observeWsOperation(o),
   });
   fastify.addHook('preClose', async () => ws.close());

@@ -30,7 +30,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOption
 import type { Logger } from 'pino';
 import { DEFAULT_HTTP_LIMITS, type GraphQLLimitsConfig, type HttpLimitsConfig } from '../config/types';
 import { restError } from '../errors';
-import { checkDocumentSize } from '../graphql/limits';
+import { checkDocumentSize, checkVariablesDepth } from '../graphql/limits';
 
 export type { HttpLimitsConfig };
 
@@ -217,6 +217,13 @@ export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLim
     let source: unknown;
     if (req.method === 'GET') source = (req.query as Record<string, unknown> | undefined)?.query;
     else if (req.body && typeof req.body === 'object' && !Array.isArray(req.body)) source = (req.body as Record<string, unknown>).query;
+    if (req.method === 'POST' && req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
+      const deep = checkVariablesDepth((req.body as Record<string, unknown>).variables);
+      if (deep) {
+        sendHttpError(req, reply, 400, 'BAD_USER_INPUT', deep.message);
+        return reply;
+      }
+    }
     if (typeof source !== 'string') return;
     const err = checkDocumentSize(source, graphql);
     if (!err) return;

@@ -24,7 +24,7 @@ import type { IncomingMessage } from 'http';
 import type { Duplex } from 'stream';
 import type { FastifyInstance } from 'fastify';
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
-import { armorValidationRules, checkDocumentSize, operationComplexity } from '../graphql/limits';
+import { armorValidationRules, checkDocumentSize, checkVariablesDepth, operationComplexity, withoutSuggestions } from '../graphql/limits';
 import { QueryLimitError } from '../errors';
 import type { GraphQLLimitsConfig } from '../config/types';
 import { makeServer, handleProtocols, type SubscribePayload } from 'graphql-ws';
@@ -76,6 +76,8 @@ export interface GraphqlWsOptions {
   rateLimit?: WsRateLimit;
   /** Failed WebSocket authentications count with the HTTP ones. */
   authFailures?: AuthFailures;
+  /** Remove "Did you mean ...?" from error messages (introspection off). */
+  hideSuggestions?: boolean;
   /** Observes subscribe attempts (metrics): outcome 'ok' | 'error'. */
   onOperation?: (outcome: 'ok' | 'error') => void;
 }
@@ -131,7 +133,9 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((e) => {
       if (!isExpected(e)) logger.error({ err: e.originalError ?? e, path: e.path }, 'unexpected GraphQL error (WebSocket)');
-      return formatError(e.toJSON(), e);
+      const out = formatError(e.toJSON(), e);
+      // Introspection off: no field or type names through "Did you mean ...?" either (as over HTTP).
+      return opts.hideSuggestions ? { ...out, message: withoutSuggestions(out.message) } : out;
     });
 
   const server = makeServer<Record<string, unknown> | undefined, Extra>({
@@ -235,6 +239,8 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
       return fail('The access token is no longer valid', 'UNAUTHENTICATED');
     }
     if (typeof payload.query !== 'string') return fail('The document must be a string', 'BAD_REQUEST');
+    const deep = checkVariablesDepth(payload.variables);
+    if (deep) return fail(deep.message, 'BAD_USER_INPUT');
     if (opts.limits) {
       const tooBig = checkDocumentSize(payload.query, opts.limits);
       if (tooBig) {
@@ -292,6 +298,7 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
       closeSocket(socket, 1011, 'Internal error');
     });
     let alive = true;
+    let gone = false;
     socket.on('pong', () => {
       alive = true;
     });
@@ -311,10 +318,18 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
     const closed = server.opened(
       {
         protocol: socket.protocol,
+        // A client that went away (EPIPE, ECONNRESET) is not an error of ours: its subscriptions end with the
+        // close, and nothing is logged per subscription.
         send: (data) =>
-          new Promise<void>((resolve, reject) => {
+          new Promise<void>((resolve) => {
             if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, (err) => (err ? reject(err) : resolve()));
+            socket.send(data, (err) => {
+              if (err && !gone) {
+                gone = true;
+                logger.debug({ err: err.message }, 'WebSocket client went away');
+              }
+              resolve();
+            });
           }),
         close: (code, reason) => closeSocket(socket, code ?? 1000, reason ?? ''),
         onMessage: (cb) =>
@@ -322,7 +337,7 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
             try {
               await cb(String(data));
             } catch (err) {
-              logger.error({ err }, 'graphql-ws: error handling a message');
+              if (socket.readyState === socket.OPEN) logger.error({ err }, 'graphql-ws: error handling a message');
               closeSocket(socket, 4500, 'Internal server error');
             }
           }),
