@@ -135,7 +135,7 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   });
   metrics.registerHttpHooks(fastify);
   // Before any route is declared: the rate limit attaches to the routes declared after it.
-  await registerHttpLimits(fastify, { http: httpLimits, graphql: graphqlLimits, logger });
+  const { wsRateLimit, authFailures } = await registerHttpLimits(fastify, { http: httpLimits, graphql: graphqlLimits, logger });
 
   const requestIdPlugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
@@ -279,7 +279,19 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   // Prometheus metrics (flexlm_exporter-compatible license gauges + our own); token unless LICENSEGRAPH_METRICS_PUBLIC.
   registerMetricsRoute(fastify, metrics, { config, auth });
   // Subscriptions: graphql-ws on the same server and path (/graphql); closed before the HTTP server drains.
-  const ws = attachGraphqlWs(fastify, { services, schema, maxQueryChars: graphqlLimits.maxCharacters, limits: graphqlLimits, onOperation: (o) => metrics.observeWsOperation(o) });
+  const ws = attachGraphqlWs(fastify, {
+    services,
+    schema,
+    maxQueryChars: graphqlLimits.maxCharacters,
+    limits: graphqlLimits,
+    maxOperationsPerConnection: httpLimits.wsMaxSubscriptionsPerConnection,
+    maxConnectionsPerToken: httpLimits.wsMaxConnectionsPerToken,
+    maxConnectionsPerAddress: httpLimits.wsMaxConnectionsPerAddress,
+    rateLimit: wsRateLimit,
+    authFailures,
+    hideSuggestions: !config.introspection,
+    onOperation: (o) => metrics.observeWsOperation(o),
+  });
   fastify.addHook('preClose', async () => ws.close());
   metrics.bind({ snapshots, events: live.events, wsConnections: ws.connections });
 

@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load';
 import { ROLES, type AccessTokenInfo, type User } from '../domain/auth';
 import { CliError } from './errors';
+import { redactSecrets } from '../store/redact';
 import { registerParseCommand } from './parse.command';
 import { registerReportCommand } from './report-show.command';
 import { registerReportExportCommands } from './report-export.command';
@@ -39,10 +40,19 @@ export function buildProgram(): Command {
     .description('Start the API server (GraphQL, REST, portal) with the configured license servers')
     .action(async () => {
       const config = loadConfig();
+      // Files the server creates (data directory, admin socket) are for its own user only.
+      process.umask(process.umask() | 0o077);
       const { default: pino } = await import('pino');
       const { installSignalHandlers, startServer } = await import('../main');
       const logger = pino({ level: config.logLevel });
-      const server = await startServer(config, logger);
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer(config, logger);
+      } catch (e) {
+        // startServer closed what it opened; whatever is left (a PGlite that aborted) must not keep us alive.
+        process.stderr.write(`licensegraph: ${redactSecrets(e instanceof Error ? e.message : String(e))}\n`);
+        process.exit(e instanceof ConfigError ? 2 : 1);
+      }
       installSignalHandlers(server, logger);
     });
 
@@ -130,7 +140,7 @@ export async function runCli(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    process.stderr.write(`licensegraph: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`licensegraph: ${redactSecrets(e instanceof Error ? e.message : String(e))}\n`);
     process.exitCode = 1;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Configuration: environment variables (PORT, HOST, DATABASE_URL, LICENSEGRAPH_DATA_DIR, LICENSEGRAPH_CONFIG,
  * LOG_LEVEL, LICENSEGRAPH_INTROSPECTION, LICENSEGRAPH_GRAPHIQL, the LICENSEGRAPH_* limits of loadLimits(),
- * LICENSEGRAPH_METRICS_TOKEN, LICENSEGRAPH_METRICS_PUBLIC) and an optional YAML file listing license servers (and,
+ * LICENSEGRAPH_METRICS_TOKEN, LICENSEGRAPH_METRICS_PUBLIC, LICENSEGRAPH_RESPONSE_CACHE_MB) and an optional YAML file listing license servers (and,
  * optionally, `alerts:` rules for the licenseAlerts subscription).
  * Without a file the built-in simulator is the one server. Invalid configuration fails start-up with a message
  * naming the key.
@@ -103,6 +103,9 @@ export function loadLimits(env: NodeJS.ProcessEnv = process.env): { graphqlLimit
       requestTimeoutSeconds: envInt(env, 'LICENSEGRAPH_REQUEST_TIMEOUT_SECONDS', h.requestTimeoutSeconds, 0, 86_400),
       keepAliveTimeoutSeconds: envInt(env, 'LICENSEGRAPH_KEEP_ALIVE_TIMEOUT_SECONDS', h.keepAliveTimeoutSeconds, 1, 86_400),
       shutdownTimeoutSeconds: envInt(env, 'LICENSEGRAPH_SHUTDOWN_TIMEOUT_SECONDS', h.shutdownTimeoutSeconds, 1, 3600),
+      wsMaxConnectionsPerToken: envInt(env, 'LICENSEGRAPH_WS_MAX_CONNECTIONS_PER_TOKEN', h.wsMaxConnectionsPerToken, 1, 100_000),
+      wsMaxConnectionsPerAddress: envInt(env, 'LICENSEGRAPH_WS_MAX_CONNECTIONS_PER_ADDRESS', h.wsMaxConnectionsPerAddress, 1, 100_000),
+      wsMaxSubscriptionsPerConnection: envInt(env, 'LICENSEGRAPH_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', h.wsMaxSubscriptionsPerConnection, 1, 10_000),
     },
   };
 }
@@ -208,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     introspection: bool(env.LICENSEGRAPH_INTROSPECTION, 'LICENSEGRAPH_INTROSPECTION', true),
     graphiql: bool(env.LICENSEGRAPH_GRAPHIQL, 'LICENSEGRAPH_GRAPHIQL', true),
     ...loadLimits(env),
+    responseCacheBytes: envInt(env, 'LICENSEGRAPH_RESPONSE_CACHE_MB', 64, 0, 64 * 1024) * 1024 * 1024,
     alerts,
     metricsToken: env.LICENSEGRAPH_METRICS_TOKEN ? metricsToken(env.LICENSEGRAPH_METRICS_TOKEN) : undefined,
     metricsPublic: bool(env.LICENSEGRAPH_METRICS_PUBLIC, 'LICENSEGRAPH_METRICS_PUBLIC', false),

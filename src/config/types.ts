@@ -40,7 +40,7 @@ export interface AppConfig {
   servers: ServerConfig[];
   logLevel: string;
   introspection: boolean;
-  /** Bytes of GraphQL responses the live-report response cache may hold (LICENSEGRAPH_RESPONSE_CACHE_MB, default 64). */
+  /** Bytes of GraphQL responses the live-report response cache may hold (LICENSEGRAPH_RESPONSE_CACHE_MB, default 64; 0 = off). */
   responseCacheBytes?: number;
   graphiql: boolean;
   /** GraphQL query limits (see DEFAULT_GRAPHQL_LIMITS); unset keys take the defaults. */
@@ -104,6 +104,12 @@ export interface HttpLimitsConfig {
   keepAliveTimeoutSeconds: number;
   /** On SIGTERM, in-flight work gets this long before the process exits anyway (LICENSEGRAPH_SHUTDOWN_TIMEOUT_SECONDS). */
   shutdownTimeoutSeconds: number;
+  /** Open WebSocket connections one access token may hold (LICENSEGRAPH_WS_MAX_CONNECTIONS_PER_TOKEN). */
+  wsMaxConnectionsPerToken: number;
+  /** Open WebSocket connections one client address may hold (LICENSEGRAPH_WS_MAX_CONNECTIONS_PER_ADDRESS). */
+  wsMaxConnectionsPerAddress: number;
+  /** Subscriptions one WebSocket connection may run at once (LICENSEGRAPH_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION). */
+  wsMaxSubscriptionsPerConnection: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimitsConfig = {
@@ -114,6 +120,9 @@ export const DEFAULT_HTTP_LIMITS: HttpLimitsConfig = {
   requestTimeoutSeconds: 30,
   keepAliveTimeoutSeconds: 72,
   shutdownTimeoutSeconds: 30,
+  wsMaxConnectionsPerToken: 10,
+  wsMaxConnectionsPerAddress: 50,
+  wsMaxSubscriptionsPerConnection: 20,
 };
 
 /** What one push may hold (env LICENSEGRAPH_INGEST_MAX_*); over a limit: 413 PAYLOAD_TOO_LARGE naming it. */

@@ -66,13 +66,28 @@ function fieldsOf(errors: ValidationError[], prefix = ''): string[] {
  * everything unexpected as INTERNAL_SERVER_ERROR with the request id (the caller logs the original).
  */
 export function isExpected(error: unknown): boolean {
+  if (clientErrorWithoutCode(error)) return true;
   const original = unwrapResolverError(error);
   if (original instanceof ArgumentValidationError) return true;
   const code = (original as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   return typeof code === 'string' && PUBLIC_CODES.has(code);
 }
 
+/**
+ * Apollo rejects some requests before its pipeline assigns a code, answering with HTTP 4xx (a persisted query whose
+ * hash does not match its document: "provided sha does not match query"): the client's fault, not ours.
+ */
+function clientErrorWithoutCode(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.extensions?.code !== undefined) return false;
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (clientErrorWithoutCode(error)) {
+    const requestId = formatted.extensions?.requestId;
+    return { message: formatted.message, extensions: { code: 'BAD_REQUEST', ...(typeof requestId === 'string' ? { requestId } : {}) } };
+  }
   const limit = queryLimitOf(error);
   if (limit) {
     const { http: _h, ...ext } = limit.extensions as Record<string, unknown>;

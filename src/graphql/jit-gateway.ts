@@ -5,7 +5,7 @@
  * each operation once into straight-line JavaScript. Compiled operations are kept in a bounded LRU.
  */
 import type { GatewayExecutor, GatewayInterface, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
-import { type DocumentNode, type ExecutionResult, type GraphQLSchema, execute, valueFromASTUntyped } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema, execute, valueFromASTUntyped } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 
@@ -39,6 +39,12 @@ export class JitGateway implements GatewayInterface {
   async load() {
     for (const cb of this.listeners) cb({ apiSchema: this.schema, coreSupergraphSdl: '' });
     const executor: GatewayExecutor = async (rc) => {
+      // An operationName the document does not define (Apollo leaves it to execution): the client's error.
+      if (!rc.operation) {
+        const name = rc.operationName ?? rc.request.operationName;
+        const message = name ? `Unknown operation named "${String(name).slice(0, 100)}".` : 'Must provide an operation.';
+        return { errors: [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } })] };
+      }
       const key = `${rc.queryHash}:${rc.operationName ?? ''}`;
       let c = this.compiled.get(key);
       if (!c) {

@@ -120,6 +120,26 @@ export function checkDocumentSize(source: string, limits: Pick<GraphQLLimitsConf
   return null;
 }
 
+/** Nesting of variable values (objects and lists). No input type of this schema comes near it. */
+export const MAX_VARIABLE_DEPTH = 32;
+
+/**
+ * Variables nested deeper than MAX_VARIABLE_DEPTH: a 400 BAD_USER_INPUT before anything walks them recursively
+ * (a 20,000-level array used to overflow the stack in JSON.stringify and answer 500). Iterative, stops early.
+ */
+export function checkVariablesDepth(variables: unknown, max = MAX_VARIABLE_DEPTH): GraphQLError | null {
+  if (variables === null || typeof variables !== 'object') return null;
+  const stack: Array<[unknown, number]> = [[variables, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return new GraphQLError(`Variables are nested deeper than ${max} levels`, { extensions: { code: 'BAD_USER_INPUT' } });
+    for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return null;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Validation rules (graphql-armor) and the Apollo plugins
 
@@ -209,6 +229,11 @@ export function complexityPlugin<T extends object>(limits: GraphQLLimitsConfig, 
 }
 
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+/** A message without its "Did you mean ...?" suggestions (introspection off). */
+export function withoutSuggestions(message: string): string {
+  return message.includes('Did you mean') ? message.replace(SUGGESTION, '') : message;
+}
 
 /** Removes "Did you mean ...?" from every error (validation, variable coercion, execution): for introspection off. */
 export function suggestionsPlugin<T extends object>(): ApolloServerPlugin<T> {

@@ -30,7 +30,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOption
 import type { Logger } from 'pino';
 import { DEFAULT_HTTP_LIMITS, type GraphQLLimitsConfig, type HttpLimitsConfig } from '../config/types';
 import { restError } from '../errors';
-import { checkDocumentSize } from '../graphql/limits';
+import { checkDocumentSize, checkVariablesDepth } from '../graphql/limits';
 
 export type { HttpLimitsConfig };
 
@@ -53,8 +53,8 @@ export function fastifyLimitOptions(
   };
 }
 
-/** Routes the rate limit never counts: health and metrics, and the portal's static pages and files. */
-export const RATE_LIMIT_EXEMPT = new Set(['/healthz', '/readyz', '/metrics', '/', '/graphiql']);
+/** Routes the rate limit never counts: health, and the portal's static pages and files. (/metrics counts: it authenticates.) */
+export const RATE_LIMIT_EXEMPT = new Set(['/healthz', '/readyz', '/', '/graphiql']);
 const RATE_LIMIT_EXEMPT_PREFIX = '/assets/';
 
 function exempt(req: FastifyRequest): boolean {
@@ -122,6 +122,12 @@ const STATUS_CODES: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
+/** Consumes one operation of a WebSocket client's rate-limit budget (the same budget as its HTTP requests). */
+export type WsRateLimit = (authorization: string | undefined, ip: string) => Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
+
+/** Failed authentications one client address may make per rate-limit window before it gets 429 without a check. */
+export const AUTH_FAILURES_PER_WINDOW = 30;
+
 export interface HttpLimitsOptions {
   http: HttpLimitsConfig;
   graphql: Pick<GraphQLLimitsConfig, 'maxCharacters' | 'maxTokens'>;
@@ -132,7 +138,7 @@ export interface HttpLimitsOptions {
  * Install the error handler, the rate limit, the pre-parse document check on /graphql and the request id on
  * every GraphQL error body. Await it before declaring routes: the rate limit attaches to routes declared after.
  */
-export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLimitsOptions): Promise<void> {
+export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLimitsOptions): Promise<{ wsRateLimit: WsRateLimit; authFailures: AuthFailures }> {
   const { http, graphql, logger } = opts;
 
   fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
@@ -149,9 +155,23 @@ export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLim
     return sendHttpError(req, reply, status, STATUS_CODES[status] ?? 'BAD_REQUEST', message);
   });
 
+  const known = new LRUCache<string, true>({ max: 10_000 });
+  let wsRateLimit: WsRateLimit = async () => ({ ok: true });
+  // Failed authentications cost a client address more than its requests: past the limit, 401s become 429s
+  // without a token lookup, on every route (/metrics included); accepted tokens are not affected.
+  const authFailures = new AuthFailures(http.rateLimitMax > 0 ? AUTH_FAILURES_PER_WINDOW : 0, http.rateLimitWindowSeconds);
+  fastify.addHook('onRequest', async (req) => {
+    if (req.url === '/healthz' || req.url === '/readyz' || !req.headers.authorization) return;
+    const hash = bearerHash(req);
+    if (hash && known.has(hash)) return;
+    const wait = authFailures.blocked(req.ip);
+    if (wait > 0) throw new HttpLimitError(429, 'RATE_LIMITED', `Too many failed authentications from this address; retry in ${wait} s`, { retryAfterSeconds: wait });
+  });
+  fastify.addHook('onResponse', async (req, reply) => {
+    if (reply.statusCode === 401) authFailures.record(req.ip);
+  });
   if (http.rateLimitMax > 0) {
     const window = http.rateLimitWindowSeconds;
-    const known = new LRUCache<string, true>({ max: 10_000 });
     fastify.addHook('onResponse', async (req, reply) => {
       if (reply.statusCode === 401 || reply.statusCode === 429 || exempt(req)) return;
       const hash = bearerHash(req);
@@ -170,6 +190,25 @@ export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLim
           retryAfterSeconds: Math.max(1, Math.ceil(ctx.ttl / 1000)),
         }),
     });
+    // WebSocket operations draw on the same per-token budget (a token WebSocket authenticated is an accepted one).
+    // One check at a time: the store hands every caller the same counter object, so concurrent checks would all
+    // read the count after the last increment (a burst of 15 on a budget of 12 would refuse all 15).
+    const check = fastify.createRateLimit();
+    let queue: Promise<unknown> = Promise.resolve();
+    wsRateLimit = (authorization, ip) => {
+      const run = async (): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> => {
+        const headers = { authorization };
+        const hash = bearerHash({ headers } as FastifyRequest);
+        if (hash && !known.has(hash)) known.set(hash, true);
+        const fake = { headers, ip, url: GRAPHQL_PATH, routeOptions: { url: GRAPHQL_PATH, config: {} } } as unknown as FastifyRequest;
+        const r = await check(fake);
+        if (r.isAllowed || !r.isExceeded) return { ok: true };
+        return { ok: false, retryAfterSeconds: Math.max(1, r.ttlInSeconds) };
+      };
+      const next = queue.then(run, run);
+      queue = next.catch(() => undefined);
+      return next;
+    };
   }
 
   // Characters and tokens of a GraphQL document, before anything parses it (Apollo, the response cache).
@@ -178,6 +217,13 @@ export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLim
     let source: unknown;
     if (req.method === 'GET') source = (req.query as Record<string, unknown> | undefined)?.query;
     else if (req.body && typeof req.body === 'object' && !Array.isArray(req.body)) source = (req.body as Record<string, unknown>).query;
+    if (req.method === 'POST' && req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
+      const deep = checkVariablesDepth((req.body as Record<string, unknown>).variables);
+      if (deep) {
+        sendHttpError(req, reply, 400, 'BAD_USER_INPUT', deep.message);
+        return reply;
+      }
+    }
     if (typeof source !== 'string') return;
     const err = checkDocumentSize(source, graphql);
     if (!err) return;
@@ -210,4 +256,31 @@ export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLim
       return payload;
     }
   });
+  return { wsRateLimit, authFailures };
+}
+
+/** Failed authentications per client address in fixed windows (0 = no limit). */
+export class AuthFailures {
+  private readonly counts = new LRUCache<string, { n: number; since: number }>({ max: 10_000 });
+
+  constructor(
+    private readonly max: number,
+    private readonly windowSeconds: number,
+  ) {}
+
+  record(ip: string, now = Date.now()): void {
+    if (this.max === 0) return;
+    const c = this.counts.get(ip);
+    if (!c || now - c.since >= this.windowSeconds * 1000) this.counts.set(ip, { n: 1, since: now });
+    else c.n++;
+  }
+
+  /** Seconds until this address may try again, or 0 when it may now. */
+  blocked(ip: string, now = Date.now()): number {
+    if (this.max === 0) return 0;
+    const c = this.counts.get(ip);
+    if (!c || c.n < this.max) return 0;
+    const left = c.since + this.windowSeconds * 1000 - now;
+    return left > 0 ? Math.ceil(left / 1000) : 0;
+  }
 }

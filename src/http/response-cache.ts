@@ -21,7 +21,7 @@ const CACHEABLE_ROOTS = new Set(['licenseReport', 'feature', 'licenseServers', '
 const FEATURE_DB_FIELDS = new Set(['history', 'utilizationHistogram']);
 
 export interface ResponseCacheOptions {
-  /** Total bytes of cached responses (default 64 MiB). */
+  /** Total bytes of cached responses (default 64 MiB; 0 turns the cache off). */
   maxBytes?: number;
   /** Distinct documents whose cacheability is remembered (default 1000). */
   maxDocuments?: number;
@@ -38,6 +38,8 @@ export interface CacheStats {
 export class ResponseCache {
   private readonly entries: LRUCache<string, Buffer>;
   private readonly analysis: LRUCache<string, boolean>;
+  /** The byte budget (LICENSEGRAPH_RESPONSE_CACHE_MB); 0: nothing is cached. */
+  readonly maxBytes: number;
   readonly stats = { hits: 0, misses: 0, stores: 0 };
 
   constructor(
@@ -45,12 +47,14 @@ export class ResponseCache {
     private readonly snapshots: SnapshotService,
     opts: ResponseCacheOptions = {},
   ) {
-    this.entries = new LRUCache<string, Buffer>({ maxSize: opts.maxBytes ?? 64 * 1024 * 1024, sizeCalculation: (v, k) => v.length + k.length + 64 });
+    this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+    this.entries = new LRUCache<string, Buffer>({ maxSize: Math.max(1, this.maxBytes), sizeCalculation: (v, k) => v.length + k.length + 64 });
     this.analysis = new LRUCache<string, boolean>({ max: opts.maxDocuments ?? 1000 });
   }
 
   /** Is this document a query reading only snapshot data? Parsed once per distinct document. */
   cacheable(query: string): boolean {
+    if (this.maxBytes === 0) return false;
     const hit = this.analysis.get(query);
     if (hit !== undefined) return hit;
     let ok = false;

@@ -147,7 +147,8 @@ function fail(req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyRepl
   if (e instanceof ParamError) return reply.code(400).send(restError('BAD_USER_INPUT', e.message, req.id));
   if (e instanceof UsageInputError) {
     const param = PARAM_OF[e.field] ?? e.field;
-    return reply.code(400).send(restError('BAD_USER_INPUT', `Invalid parameter ${param}: ${e.rule.replace(/filter\.latestTime/g, 'latest_time').replace(/filter\.earliestTime/g, 'earliest_time')}`, req.id));
+    const rule = e.rule.replace(/filter\.latestTime/g, 'latest_time').replace(/filter\.earliestTime/g, 'earliest_time').replace(/\bstartTime\b/g, 'start_time').replace(/\bendTime\b/g, 'end_time');
+    return reply.code(400).send(restError('BAD_USER_INPUT', `Invalid parameter ${param}: ${rule}`, req.id));
   }
   throw e;
 }

@@ -239,6 +239,13 @@ export class AlertsService {
     return [...this.active.values()].map((a) => a.event).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   }
 
+  /** An alert transition announced on the bus (possibly by another replica): keep activeAlerts in step. */
+  apply(event: AlertEvent): void {
+    const key = alertKey(event);
+    if (event.status === 'RESOLVED') this.active.delete(key);
+    else if (!this.active.has(key)) this.active.set(key, { event, serverId: event.serverId });
+  }
+
   /** @throws AlertRuleInputError */
   async create(input: AlertRuleConfig, createdBy: string): Promise<AlertRuleView> {
     const bad = checkAlertRule(input, this.opts.serverIds());

@@ -70,6 +70,8 @@ export class EventsService {
   private readonly onSubscribers = (n: number) => this.updateLivePolling(n);
   private readonly onBusEvent = (e: LiveEvent) => {
     if (e.kind === 'rules') void this.alerts.reload();
+    // Alerts another replica announced (live or caught up after a lost LISTEN): every replica's activeAlerts agree.
+    else if (e.kind === 'alert') this.alerts.apply(e.data);
   };
   /** Counters for metrics. */
   readonly stats = { usage: 0, checkouts: 0, alerts: 0 };
@@ -184,7 +186,7 @@ export function createLiveServices(opts: {
   logger?: Pick<Logger, 'warn' | 'info'>;
 }): { bus: EventBus<LiveEvent>; alerts: AlertsService; events: EventsService } {
   const { store, logger } = opts;
-  const transport: Transport | null = store.driver.kind === 'postgres' ? new PgNotifyTransport({ pool: store.driver.pool, logger }) : null;
+  const transport: Transport | null = store.driver.kind === 'postgres' ? new PgNotifyTransport({ pool: store.driver.pool, log: store.liveEvents, logger }) : null;
   const bus = new EventBus<LiveEvent>({ transport, dedupe: dedupeOf, logger });
   const alerts = new AlertsService({
     store,

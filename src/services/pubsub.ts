@@ -9,8 +9,9 @@
  *   subscribers. A replica skips its own messages (it delivered them locally already). NOTIFY payloads are
  *   limited to 8000 bytes: a batch that does not fit is base64-encoded and split into numbered chunks sent in
  *   one statement (one transaction, so they arrive together and in order); receivers reassemble them.
- *   Events published while a replica's LISTEN connection is down are lost for that replica's subscribers
- *   (it reconnects with backoff); subscriptions are live feeds, not a log.
+ *   Each batch is also appended to the store's live-event log (with a sequence number, kept for an hour): a replica
+ *   whose LISTEN connection was down reads what it missed from the log as soon as LISTEN is back (reconnecting with
+ *   backoff), so its subscribers and its active alerts see every event, late rather than never.
  * - With PGlite there is one process: in-process only.
  * - Duplicates: two replicas that both read a server announce the same transition. Each event may carry a
  *   dedupe key and value (e.g. alert rule+target -> FIRING); an event whose value equals the last value
@@ -259,7 +260,7 @@ export class NotifyDecoder {
   constructor(private readonly maxAgeMs = 60_000) {}
 
   /** Returns the origin and events when a message is complete, null otherwise (or for foreign/garbled payloads). */
-  accept(payload: string, now = Date.now()): { origin: string; events: unknown[] } | null {
+  accept(payload: string, now = Date.now()): { origin: string; msgId: string; events: unknown[] } | null {
     const parts = payload.split('|');
     if (parts.length < 6 || parts[0] !== PREFIX) return null;
     const [, origin, msgId, iText, nText] = parts;
@@ -268,7 +269,7 @@ export class NotifyDecoder {
     const n = Number(nText);
     if (!Number.isInteger(i) || !Number.isInteger(n) || n < 1 || i < 0 || i >= n) return null;
     try {
-      if (n === 1) return { origin, events: JSON.parse(data) as unknown[] };
+      if (n === 1) return { origin, msgId, events: JSON.parse(data) as unknown[] };
       for (const [id, p] of this.partial) if (now - p.at > this.maxAgeMs) this.partial.delete(id);
       const key = `${origin}|${msgId}`;
       let p = this.partial.get(key);
@@ -284,15 +285,38 @@ export class NotifyDecoder {
       if (p.got < n) return null;
       this.partial.delete(key);
       const json = Buffer.from(p.parts.join(''), 'base64').toString('utf8');
-      return { origin, events: JSON.parse(json) as unknown[] };
+      return { origin, msgId, events: JSON.parse(json) as unknown[] };
     } catch {
       return null;
     }
   }
 }
 
+/** The store's live-event log (src/store/repositories/live-events.ts). */
+export interface LiveEventLog {
+  append(origin: string, events: unknown[]): Promise<number>;
+  latestId(): Promise<number>;
+  since(afterId: number, limit?: number): Promise<Array<{ id: number; origin: string; events: unknown[] }>>;
+  prune(before: Date): Promise<number>;
+}
+
+/** How long published batches stay in the log, and how often old ones are deleted. */
+const LOG_KEEP_MS = 3600_000;
+const LOG_PRUNE_EVERY_MS = 600_000;
+/** Sequence numbers are taken before commit: catching up re-reads this far back (seen ones are skipped). */
+const CATCH_UP_OVERLAP = 100;
+
+/** The log sequence number a message id carries ("s123"), or null. */
+function seqOf(msgId: string): number | null {
+  if (!msgId.startsWith('s')) return null;
+  const n = Number(msgId.slice(1));
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
 export interface PgNotifyTransportOptions {
   pool: Pool;
+  /** The live-event log; without it, events published while LISTEN is down are lost for this replica. */
+  log?: LiveEventLog;
   /** Channel name (an identifier). Default licensegraph_events. */
   channel?: string;
   logger?: BusLogger;
@@ -311,6 +335,12 @@ export class PgNotifyTransport implements Transport {
   private retryTimer: NodeJS.Timeout | undefined;
   private seq = 0;
   private onRemote: ((events: unknown[]) => void) | null = null;
+  /** Highest log sequence number received, and the recent ones (duplicates between NOTIFY and catch-up). */
+  private lastSeq = 0;
+  private readonly seen = new LRUCache<number, true>({ max: 20_000 });
+  private lastPrune = Date.now();
+  /** Counters for tests and metrics. */
+  readonly stats = { caughtUp: 0, reconnects: 0 };
 
   constructor(private readonly opts: PgNotifyTransportOptions) {
     this.channel = opts.channel ?? 'licensegraph_events';
@@ -320,7 +350,43 @@ export class PgNotifyTransport implements Transport {
 
   async start(onRemote: (events: unknown[]) => void): Promise<void> {
     this.onRemote = onRemote;
+    if (this.opts.log) {
+      try {
+        this.lastSeq = await this.opts.log.latestId(); // from now on: history before the start is not replayed
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'events: cannot read the live-event log');
+      }
+    }
     await this.connect();
+  }
+
+  /** A batch arrived (by NOTIFY or from the log): deliver it unless it is ours or was delivered already. */
+  private receive(seq: number | null, origin: string, events: unknown[]): boolean {
+    if (seq !== null) {
+      if (this.seen.has(seq)) return false;
+      this.seen.set(seq, true);
+      if (seq > this.lastSeq) this.lastSeq = seq;
+    }
+    if (origin === this.origin) return false;
+    this.onRemote?.(events);
+    return true;
+  }
+
+  /** Reads what was published while LISTEN was down (LISTEN is up again, so nothing falls in between). */
+  private async catchUp(): Promise<void> {
+    const log = this.opts.log;
+    if (!log || this.closed) return;
+    try {
+      let from = Math.max(0, this.lastSeq - CATCH_UP_OVERLAP);
+      for (;;) {
+        const rows = await log.since(from, 1000);
+        for (const r of rows) if (this.receive(r.id, r.origin, r.events)) this.stats.caughtUp++;
+        if (rows.length < 1000 || this.closed) break;
+        from = rows[rows.length - 1].id;
+      }
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'events: cannot catch up from the live-event log');
+    }
   }
 
   private async connect(): Promise<void> {
@@ -329,8 +395,8 @@ export class PgNotifyTransport implements Transport {
     client.on('notification', (msg) => {
       if (msg.channel !== this.channel || !msg.payload) return;
       const got = this.decoder.accept(msg.payload);
-      if (!got || got.origin === this.origin) return;
-      this.onRemote?.(got.events);
+      if (!got) return;
+      this.receive(seqOf(got.msgId), got.origin, got.events);
     });
     const lost = (err?: Error) => {
       if (this.client !== client) return;
@@ -338,6 +404,7 @@ export class PgNotifyTransport implements Transport {
       client.removeAllListeners('notification');
       client.end().catch(() => undefined);
       if (this.closed) return;
+      this.stats.reconnects++;
       this.logger.warn({ err: err?.message ?? 'connection ended' }, 'events: LISTEN connection lost; reconnecting');
       this.scheduleReconnect();
     };
@@ -361,6 +428,7 @@ export class PgNotifyTransport implements Transport {
     }
     this.client = client;
     this.retryMs = 500;
+    await this.catchUp();
   }
 
   private scheduleReconnect(): void {
@@ -381,7 +449,20 @@ export class PgNotifyTransport implements Transport {
 
   async send(events: unknown[]): Promise<void> {
     if (this.closed) return;
-    const payloads = encodeNotify(this.origin, `${Date.now().toString(36)}${(this.seq++).toString(36)}`, events, this.opts.maxPayloadBytes);
+    let msgId = `x${Date.now().toString(36)}${(this.seq++).toString(36)}`;
+    const log = this.opts.log;
+    if (log) {
+      try {
+        msgId = `s${await log.append(this.origin, events)}`;
+        if (Date.now() - this.lastPrune > LOG_PRUNE_EVERY_MS) {
+          this.lastPrune = Date.now();
+          void log.prune(new Date(Date.now() - LOG_KEEP_MS)).catch(() => undefined);
+        }
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'events: cannot append to the live-event log');
+      }
+    }
+    const payloads = encodeNotify(this.origin, msgId, events, this.opts.maxPayloadBytes);
     await this.opts.pool.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i', [this.channel, payloads]);
   }
 

@@ -159,6 +159,8 @@ export class UsageService {
     } catch (e) {
       if (e instanceof UsageInputError && e.field === 'filter.latestTime') throw new UsageInputError('endTime', 'must be later than startTime');
       if (e instanceof UsageInputError && e.field === 'filter.earliestTime') throw new UsageInputError('startTime', e.rule.replace('filter.latestTime', 'endTime'));
+      // Too many rows: resource usage has no grouping to narrow, only its window.
+      if (e instanceof UsageInputError && e.field === 'groupBy') throw new UsageInputError('startTime', e.rule.replace('narrow the window, the filter or the grouping', 'narrow the window (startTime, endTime) or the servers'));
       throw e;
     }
     return rows.map((r) => ({

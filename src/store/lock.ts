@@ -110,7 +110,7 @@ function lockedMessage(dataDir: string, lockFile: string, holder: LockInfo, purp
  */
 export function acquireDataDirLock(dataDir: string, purpose: LockPurpose): DataDirLock {
   const dir = path.resolve(dataDir);
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const lockFile = path.join(dir, LOCK_FILE_NAME);
   const nonce = randomBytes(8).toString('hex');
   const mine: LockInfo = { pid: process.pid, purpose, startedAt: new Date().toISOString(), hostname: os.hostname(), nonce };
@@ -118,7 +118,7 @@ export function acquireDataDirLock(dataDir: string, purpose: LockPurpose): DataD
   for (let attempt = 0; attempt < 20; attempt++) {
     let fd: number;
     try {
-      fd = fs.openSync(lockFile, 'wx', 0o644); // O_CREAT | O_EXCL: exactly one process wins
+      fd = fs.openSync(lockFile, 'wx', 0o600); // O_CREAT | O_EXCL: exactly one process wins
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = readLock(lockFile);

@@ -27,6 +27,7 @@ import {
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -319,6 +320,22 @@ export const settings = pgTable('settings', {
   value: text('value').notNull(),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
 });
+
+/**
+ * Live events published across replicas (PostgreSQL), in order: NOTIFY carries them at once, and a replica whose
+ * LISTEN connection was down reads what it missed from here when it reconnects. Kept for a short while only.
+ */
+export const liveEvents = pgTable(
+  'live_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** The publishing replica (its own events are skipped when it catches up). */
+    origin: text('origin').notNull(),
+    events: jsonb('events').notNull(),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+  },
+  (t) => [index('live_events_created_at_idx').on(t.createdAt)],
+);
 
 export type UserRow = typeof users.$inferSelect;
 export type AlertRuleRow = typeof alertRules.$inferSelect;

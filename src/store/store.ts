@@ -13,8 +13,10 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { Pool, type PoolClient } from 'pg';
 import type { Database } from './db';
+import { assertEmptyForInit, damagedDataDir, describeRepair, repairDataDirModes } from './data-dir';
 import { acquireDataDirLock, type DataDirLock, type LockPurpose } from './lock';
 import { CounterRepository } from './repositories/counters';
+import { LiveEventRepository } from './repositories/live-events';
 import { ReplicaRepository } from './repositories/replicas';
 import { AlertRuleRepository } from './repositories/alert-rules';
 import { SettingsRepository } from './repositories/settings';
@@ -23,6 +25,9 @@ import { UsageRepository } from './repositories/usage';
 import { TokenRepository } from './repositories/tokens';
 import { UserRepository } from './repositories/users';
 import * as schema from './schema';
+import { redactUrl } from './redact';
+
+export { redactUrl };
 
 export interface StoreLogger {
   info(msg: string): void;
@@ -66,6 +71,8 @@ export interface Store {
   history: HistoryRepository;
   /** Usage history, read side (usage, per-feature history, utilization histograms). */
   usage: UsageRepository;
+  /** Live events published across replicas (used on PostgreSQL for catching up after a lost LISTEN connection). */
+  liveEvents: LiveEventRepository;
   /** "PostgreSQL 15.4" or "PGlite 0.5.16 (PostgreSQL 18.6)". */
   dbVersion(): Promise<string>;
   /** True when a trivial query succeeds within timeoutMs (default 5 s). Never throws. */
@@ -110,19 +117,24 @@ async function openPglite(opts: OpenStoreOptions, folder: string, logger: StoreL
   const inMemory = dataDir === undefined || dataDir === ':memory:' || dataDir.startsWith('memory://');
   const lock: DataDirLock | null = inMemory ? null : acquireDataDirLock(dataDir, opts.purpose ?? 'server');
   let client: PGlite | undefined;
+  const dir = inMemory ? null : path.resolve(dataDir);
   try {
-    if (!inMemory) initPgliteDirOutOfProcess(path.resolve(dataDir), opts.logger ?? silentLogger);
+    if (dir) {
+      // Nothing in the directory is for group or others (PGlite writes 0666 files): repair, and say so.
+      const repair = repairDataDirModes(dir);
+      if (repair.repaired.length > 0) logger.warn(`store: tightened the modes of ${describeRepair(repair)} in ${dir} to 0700/0600`);
+      initPgliteDirOutOfProcess(dir, opts.logger ?? silentLogger);
+    }
     const { PGlite } = loadPglite();
     // PGlite's default shared_buffers (128MB) makes the WebAssembly heap grow to ~750 MB of RSS; 32MB keeps the
     // whole process near 200 MB and is plenty for a team's history (the OS page cache does the rest).
     const postgresqlconf = `shared_buffers=${opts.pgliteSharedBuffers ?? DEFAULT_PGLITE_SHARED_BUFFERS}`;
-    client = inMemory
-      ? await PGlite.create(opts.pgliteTemplate ? { loadDataDir: opts.pgliteTemplate, postgresqlconf } : { postgresqlconf })
-      : await PGlite.create(path.resolve(dataDir), { postgresqlconf });
+    client = dir ? await openPgliteDir(PGlite, dir, postgresqlconf) : await PGlite.create(opts.pgliteTemplate ? { loadDataDir: opts.pgliteTemplate, postgresqlconf } : { postgresqlconf });
     const pglite = client;
     const db = drizzlePglite({ client: pglite, schema });
     const raw: RawQuery = async (text) => (await pglite.query<Record<string, unknown>>(text)).rows;
     await runMigrations(raw, () => migratePglite(db, { migrationsFolder: folder }), folder, logger);
+    if (dir) repairDataDirModes(dir); // files PGlite (re)wrote while starting
     logger.info(`store: embedded PGlite ${inMemory ? 'in memory' : `in ${path.resolve(dataDir)}`}`);
 
     let closed = false;
@@ -142,6 +154,7 @@ async function openPglite(opts: OpenStoreOptions, folder: string, logger: StoreL
         try {
           await pglite.close();
         } finally {
+          if (dir) repairDataDirModes(dir);
           lock?.release();
         }
       },
@@ -235,6 +248,7 @@ function buildStore(parts: {
     settings: new SettingsRepository(db),
     history: new HistoryRepository(db),
     usage: new UsageRepository(db),
+    liveEvents: new LiveEventRepository(db),
     async dbVersion() {
       const rows = await raw('SELECT version() AS v');
       return parts.version(String(rows[0]?.v ?? ''));
@@ -307,15 +321,29 @@ let pgliteModule: PgliteModule | undefined;
  */
 function initPgliteDirOutOfProcess(dir: string, logger: StoreLogger): void {
   if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return;
-  fs.mkdirSync(dir, { recursive: true });
-  const script = `require(${JSON.stringify(require.resolve('@electric-sql/pglite'))}).PGlite.create(process.argv[1]).then((db) => db.close()).catch((e) => { console.error(e && e.message || e); process.exit(1); })`;
+  // Never initdb over existing files: a directory that lost its PG_VERSION still holds someone's data.
+  assertEmptyForInit(dir);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const script = `process.umask(0o077); require(${JSON.stringify(require.resolve('@electric-sql/pglite'))}).PGlite.create(process.argv[1]).then((db) => db.close()).catch((e) => { console.error(e && e.message || e); process.exit(1); })`;
   const r = spawnSync(process.execPath, ['-e', script, dir], { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) {
+    // A half-written cluster is not ours to initialise over; an untouched directory may be initialised here.
+    if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) assertEmptyForInit(dir);
     // Fall back to initialising in this process: slower to shed memory, but correct.
     logger.warn(`store: could not initialise ${dir} in a child process (${(r.stderr || r.error?.message || '').trim().slice(0, 200)}); initialising here`);
     return;
   }
   logger.info(`store: created an embedded PostgreSQL cluster in ${dir}`);
+}
+
+/** Opens an on-disk cluster; a directory PGlite cannot open is reported as damaged, with what to do. */
+async function openPgliteDir(ctor: PgliteModule['PGlite'], dir: string, postgresqlconf: string): Promise<PGlite> {
+  const initialised = fs.existsSync(path.join(dir, 'PG_VERSION'));
+  try {
+    return await ctor.create(dir, { postgresqlconf });
+  } catch (err) {
+    throw initialised ? damagedDataDir(dir, err) : err;
+  }
 }
 
 function loadPglite(): PgliteModule {
@@ -351,15 +379,4 @@ function pgliteVersion(): string | null {
     /* fall back to the version() string */
   }
   return cachedPgliteVersion;
-}
-
-/** postgres://user:secret@host/db -> postgres://user:***@host/db */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable DATABASE_URL>';
-  }
 }

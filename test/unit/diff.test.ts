@@ -205,7 +205,7 @@ describe('NOTIFY payloads', () => {
     const small = encodeNotify('o1', 'm1', [{ kind: 'rules', at: 'x' }]);
     expect(small).toHaveLength(1);
     const d = new NotifyDecoder();
-    expect(d.accept(small[0])).toEqual({ origin: 'o1', events: [{ kind: 'rules', at: 'x' }] });
+    expect(d.accept(small[0])).toEqual({ origin: 'o1', msgId: 'm1', events: [{ kind: 'rules', at: 'x' }] });
 
     const big = Array.from({ length: 400 }, (_, i) => ({ kind: 'checkout', user: `üser-${i}`, pad: 'x'.repeat(100) }));
     const parts = encodeNotify('o1', 'm2', big);
@@ -216,7 +216,7 @@ describe('NOTIFY payloads', () => {
     const order = [...parts].reverse();
     let got: ReturnType<NotifyDecoder['accept']> = null;
     for (const p of [order[0], 'not ours', ...order]) got = dec.accept(p) ?? got;
-    expect(got).toEqual({ origin: 'o1', events: big });
+    expect(got).toEqual({ origin: 'o1', msgId: 'm2', events: big });
     expect(dec.accept('lg1|o|m|5|2|zz')).toBeNull();
   });
 });

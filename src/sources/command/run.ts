@@ -11,7 +11,10 @@
  *   cap (and drained past it, so the child never blocks on a full pipe).
  * - The promise settles only once the child is gone (its pipes closed), with a short grace period after SIGKILL
  *   for a child stuck in the kernel.
- * - Groups still running when this process exits are killed on the way out.
+ * - Groups still running when this process exits are killed on the way out. A process killed with SIGKILL cannot
+ *   do that: the groups it has running are recorded in a file of its own (recordChildGroupsIn: <dir>/<pid>.json,
+ *   with each group leader's start time), and the next start kills the groups of recorders that are gone
+ *   (reapStaleChildGroups), so hung utilities do not pile up across crashes.
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -72,6 +75,78 @@ function killGroup(pgid: number): void {
     process.kill(-pgid, 'SIGKILL');
   } catch {
     // ESRCH: the group is already gone
+  }
+}
+
+let recordDir: string | null = null;
+
+/** The start time of a process (Linux /proc/<pid>/stat field 22), to tell it from a later process with its pid. */
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function writeRecord(): void {
+  if (!recordDir) return;
+  const file = path.join(recordDir, `${process.pid}.json`);
+  try {
+    if (liveGroups.size === 0) fs.rmSync(file, { force: true });
+    else fs.writeFileSync(file, JSON.stringify([...liveGroups].map((pgid) => ({ pgid, start: startTimeOf(pgid) }))), { mode: 0o600 });
+  } catch {
+    /* best effort: the exit hook still kills them on a normal exit */
+  }
+}
+
+/** Keep a record of this process's running groups in `dir` (one file per process). */
+export function recordChildGroupsIn(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  recordDir = dir;
+  writeRecord();
+}
+
+/**
+ * Kills the process groups recorded in `dir` by processes that no longer run (a server killed with SIGKILL),
+ * checking each group leader's start time so an unrelated process that reused the pid is left alone. Returns the
+ * process groups killed. Linux only (elsewhere nothing can be verified, so nothing is killed).
+ */
+export function reapStaleChildGroups(dir: string): number[] {
+  const killed: number[] = [];
+  let files: string[] = [];
+  try {
+    files = fs.readdirSync(dir).filter((f) => /^\d+\.json$/.test(f));
+  } catch {
+    return killed;
+  }
+  for (const f of files) {
+    const owner = Number(f.slice(0, -5));
+    if (owner === process.pid || processAlive(owner)) continue;
+    let entries: Array<{ pgid?: unknown; start?: unknown }> = [];
+    try {
+      entries = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as typeof entries;
+    } catch {
+      entries = [];
+    }
+    for (const e of Array.isArray(entries) ? entries : []) {
+      if (typeof e.pgid !== 'number' || !Number.isInteger(e.pgid) || e.pgid <= 1 || typeof e.start !== 'string') continue;
+      if (startTimeOf(e.pgid) !== e.start) continue;
+      killGroup(e.pgid);
+      killed.push(e.pgid);
+    }
+    fs.rmSync(path.join(dir, f), { force: true });
+  }
+  return killed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -156,6 +231,7 @@ export function runCommand(opts: RunOptions): Promise<RunResult> {
     if (pid > 0) {
       liveGroups.add(pid);
       installExitHook();
+      writeRecord();
     }
 
     const out: Buffer[] = [];
@@ -189,7 +265,7 @@ export function runCommand(opts: RunOptions): Promise<RunResult> {
       clearTimeout(timer);
       clearTimeout(graceTimer);
       opts.signal?.removeEventListener('abort', onAbort);
-      if (pid > 0) liveGroups.delete(pid);
+      if (pid > 0 && liveGroups.delete(pid)) writeRecord();
       child.stdout?.destroy();
       child.stderr?.destroy();
       if (failure) {

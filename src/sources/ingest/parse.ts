@@ -61,7 +61,7 @@ export function parseIngest(text: string, format: IngestFormat | 'auto' | undefi
       try {
         value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
       } catch (e) {
-        return { ok: false, field: 'text', message: `is not valid JSON (${(e as Error).message})` };
+        return { ok: false, field: 'text', message: `is not valid JSON${/ at position \d+/.exec((e as Error).message)?.[0] ?? ''}` }; // never echo the body
       }
       const r = tryMapLicenseSummary(value, { ...base, sourceType: 'ingest' });
       if (!r.ok) return { ok: false, field: 'text', message: `is not a LicenseSummary document: ${r.message}` };

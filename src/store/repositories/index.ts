@@ -6,3 +6,4 @@ export * from './alert-rules';
 export * from './settings';
 export * from './history';
 export * from './usage';
+export * from './live-events';
