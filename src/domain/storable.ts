@@ -12,7 +12,8 @@ import type { Feature, Snapshot } from './snapshot';
 
 export const MAX_NAME_BYTES = 256;
 const INT4_MAX = 2_147_483_647;
-const MIN_MS = Date.UTC(1, 0, 1) - 14 * 3_600_000;
+// Date.UTC maps years 0-99 to 1900-1999, so year 1 is parsed from its ISO form
+const MIN_MS = Date.parse('0001-01-01T00:00:00.000Z') - 14 * 3_600_000;
 const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999) + 14 * 3_600_000;
 
 export interface StorableProblem {

@@ -1,10 +1,12 @@
 /** Large lmstat -a outputs built from real lmstat line formats, for push-limit tests and bench/ingest-stall. */
 
-/** lmstat -a text with n features, one 2-license checkout each (the issue's push: 100,000 features, ~8 MB). */
+/**
+ * lmstat -a text with n features, one 2-license checkout each (the issue's push: 100,000 features, ~8 MB). Without a
+ * `status on` line, so a push stands for the moment it arrives (tests drive that with their clock).
+ */
 export function bigLmstat(n: number): string {
   const out = [
     'lmutil - Copyright (c) 1989-2005 Macrovision Europe Ltd. and/or Macrovision Corporation. All Rights Reserved.',
-    'Flexible License Manager status on Fri 10/20/2017 17:02',
     '',
     'License server status: 28000@host1',
     '',
