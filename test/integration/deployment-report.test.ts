@@ -27,7 +27,8 @@ describe('deployment report', () => {
   let reportText: string;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-depl-'));
 
-  // alice holds FEAT_A from Jan 31 22:30 until it disappears between the 00:30 and 01:00 polls (ends 00:45).
+  // alice holds FEAT_A from Jan 31 22:30 until it disappears between the 00:30 and 01:00 polls (ends 00:45). Her
+  // reported start predates the first poll (23:00) by more than an interval, so history counts her hours from 23:00.
   const held = (now: Date) => now.getTime() < Date.UTC(2026, 1, 1, 1, 0);
   const answer = (now: Date) =>
     snapshot('eda', [
@@ -86,7 +87,7 @@ describe('deployment report', () => {
   test('usage per month and feature from the recorded history', () => {
     const a = report.usage.filter((u: any) => u.feature === 'FEAT_A');
     expect(a).toEqual([
-      { month: '2026-01', server: 'eda', feature: 'FEAT_A', sessions: 1, licenseHours: 1.5, peakInUse: 1, distinctUsers: 1, issued: 5 },
+      { month: '2026-01', server: 'eda', feature: 'FEAT_A', sessions: 1, licenseHours: 1, peakInUse: 1, distinctUsers: 1, issued: 5 },
       { month: '2026-02', server: 'eda', feature: 'FEAT_A', sessions: 1, licenseHours: 0.75, peakInUse: 1, distinctUsers: 1, issued: 5 },
     ]);
   });
