@@ -251,9 +251,15 @@ describeBrowser('in chromium with the network limited to 127.0.0.1', () => {
             .querySelector('.graphiql-query-editor .CodeMirror')
             .CodeMirror.setValue('subscription Watch {\n  checkoutEvents(features: ["FTX_COVERAGE"]) {\n    type feature\n    checkout { username hostname }\n  }\n}\n');
         });
-        await page.waitForTimeout(300); // GraphiQL parses the edited document after 100 ms
-        await page.click('.graphiql-execute-button');
-        await page.waitForTimeout(700);
+        // GraphiQL parses the edited document after a 100 ms debounce (browser timers run late on a busy machine):
+        // until the subscription is running on the server, press execute again (a bounded loop on that condition;
+        // running the previous query once more is harmless)
+        const bus = t.app.services.events.bus;
+        for (let attempt = 0; attempt < 10 && bus.subscriberCount === 0; attempt++) {
+          await page.click('.graphiql-execute-button');
+          for (let i = 0; i < 250 && bus.subscriberCount === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(bus.subscriberCount).toBe(1);
         sim.checkout('FTX_COVERAGE', 'graphiql.user', 'graphiql-host', 1);
         await page.waitForFunction(() => /"graphiql\.user"/.test(document.querySelector('.graphiql-response')?.textContent ?? ''), null, { timeout: 10_000 });
         const event: string = await page.evaluate(() => document.querySelector('.graphiql-response').textContent);
