@@ -30,6 +30,7 @@ import { attachGraphqlWs } from './http/ws';
 import { createLiveServices } from './services/events';
 import type { Services } from './services/services';
 import { SnapshotService, type ServerState } from './services/snapshot.service';
+import type { Timers } from './services/clock';
 import { viewOf } from './graphql/views';
 import { HistoryService } from './services/history.service';
 import { Poller, type PollerOptions } from './services/poller';
@@ -67,7 +68,10 @@ export interface BuildOptions {
   store: Store;
   /** Auth options (token cache), mainly for tests. */
   authOptions?: AuthServiceOptions;
+  /** The clock every service decides by (default: the system's); tests pass a controllable one instead of sleeping. */
   now?: () => Date;
+  /** The timers the poller and live polling run on (default: the system's); tests pass a controllable clock. */
+  timers?: Timers;
   /**
    * The history poller. Not started unless `start` (startServer starts it); tests drive polls with
    * services.poller.pollOnce(). sampleEvery: a sample every Nth poll even when nothing changed (default 10).
@@ -98,11 +102,11 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   snapshots.on('state', (state: ServerState) => viewOf(state));
   const auth = new AuthService(opts.store, { ...opts.authOptions, logger: storeLogger(logger) });
   // Live events for subscriptions: snapshot diffs and alerts on an event bus (NOTIFY fan-out on PostgreSQL).
-  const live = createLiveServices({ config, store: opts.store, snapshots, logger });
+  const live = createLiveServices({ config, store: opts.store, snapshots, logger, now: opts.now, timers: opts.timers });
   // Usage history: the poller records polls, the ingest path records pushes; usage queries read it back.
   const history = new HistoryService(opts.store, snapshots, { sampleEvery: opts.poller?.sampleEvery, now: opts.now, logger, ingestLimits: config.ingestLimits });
   const usage = new UsageService(opts.store, opts.now);
-  const poller = new Poller(snapshots, history, opts.store, opts.poller, logger);
+  const poller = new Poller(snapshots, history, opts.store, { now: opts.now, timers: opts.timers, ...opts.poller }, logger);
   const services: Services = { config, logger, snapshots, store: opts.store, auth, events: live.events, alerts: live.alerts, history, usage, poller };
   await live.events.start();
 

@@ -11,6 +11,7 @@ import type { AccessTokenInfo, Principal, Role, User } from '../domain/auth';
 import { ConflictError } from '../store/errors';
 import { hashToken, TOKEN_RE, type ActiveToken, type IssuedToken } from '../store/repositories/tokens';
 import type { Store, StoreLogger } from '../store/store';
+import { systemTimers, type Timers } from './clock';
 
 export interface AuthServiceOptions {
   /** How long a successful look-up is reused. Default 5,000 ms. 0 disables the cache. */
@@ -22,6 +23,8 @@ export interface AuthServiceOptions {
   logger?: StoreLogger;
   /** Clock, for tests. */
   now?: () => number;
+  /** The timers the last-used flush runs on (default: the system's; tests inject a controllable clock). */
+  timers?: Timers;
 }
 
 interface CacheEntry {
@@ -46,7 +49,8 @@ export class AuthService {
   private readonly inflight = new Map<string, Promise<ActiveToken | null>>();
   /** token id -> last use (epoch ms), not yet written. */
   private pendingUses = new Map<string, number>();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private flushTimer: unknown;
+  private readonly timers: Timers;
   private flushing: Promise<void> | undefined;
   private closed = false;
   /** Bumped by every invalidation, so a look-up that started before it is not cached after it. */
@@ -60,6 +64,7 @@ export class AuthService {
     this.lastUsedFlushMs = opts.lastUsedFlushMs ?? 60_000;
     this.cacheMax = opts.cacheMaxEntries ?? 10_000;
     this.now = opts.now ?? Date.now;
+    this.timers = opts.timers ?? systemTimers;
     this.logger = opts.logger;
   }
 
@@ -140,11 +145,10 @@ export class AuthService {
   private recordUse(tokenId: string): void {
     this.pendingUses.set(tokenId, this.now());
     if (!this.flushTimer && !this.closed) {
-      this.flushTimer = setTimeout(() => {
+      this.flushTimer = this.timers.setTimeout(() => {
         this.flushTimer = undefined;
         void this.flushLastUsed();
       }, this.lastUsedFlushMs);
-      this.flushTimer.unref();
     }
   }
 
@@ -176,7 +180,7 @@ export class AuthService {
   /** Stops the flush timer and writes pending last-used times. Call before closing the store. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.flushTimer) this.timers.clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     await this.flushLastUsed();
     this.cache.clear();

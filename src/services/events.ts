@@ -20,6 +20,7 @@ import { checkoutKey, comparable, diffSnapshots, nextBaseline, type CheckoutEven
 import type { Snapshot } from '../domain/snapshot';
 import type { Store } from '../store';
 import { AlertsService, alertKey, type AlertEvent } from './alerts.service';
+import { systemTimers, type Timers } from './clock';
 import { EventBus, PgNotifyTransport, type Transport } from './pubsub';
 import type { ServerState, SnapshotService } from './snapshot.service';
 
@@ -54,6 +55,8 @@ export interface EventsServiceOptions {
   logger?: Pick<Logger, 'warn' | 'info'>;
   /** Live polling while there are subscribers (default true). */
   livePolling?: boolean;
+  /** The timers live polling runs on (default: the system's; tests inject a controllable clock). */
+  timers?: Timers;
 }
 
 export class EventsService {
@@ -64,7 +67,8 @@ export class EventsService {
   private publisher: (serverId: string) => boolean = () => true;
   private livePolling: boolean;
   private liveActive = false;
-  private readonly liveTimers = new Map<string, NodeJS.Timeout>();
+  private readonly liveTimers = new Map<string, unknown>();
+  private readonly timers: Timers;
   private closed = false;
   private readonly onState = (state: ServerState, previous: ServerState | null) => this.handle(state, previous);
   private readonly onSubscribers = (n: number) => this.updateLivePolling(n);
@@ -81,6 +85,7 @@ export class EventsService {
     this.alerts = opts.alerts;
     this.snapshots = opts.snapshots;
     this.livePolling = opts.livePolling ?? true;
+    this.timers = opts.timers ?? systemTimers;
     this.alerts.publish = (events) => void this.bus.publish(events.map((data) => ({ kind: 'alert' as const, data })));
     this.alerts.onRulesChanged = () => void this.bus.publish([{ kind: 'rules', at: new Date().toISOString() }]);
   }
@@ -139,7 +144,7 @@ export class EventsService {
       }
     } else if (!want && this.liveActive) {
       this.liveActive = false;
-      for (const t of this.liveTimers.values()) clearTimeout(t);
+      for (const t of this.liveTimers.values()) this.timers.clearTimeout(t);
       this.liveTimers.clear();
     }
   }
@@ -154,14 +159,13 @@ export class EventsService {
     const config = this.snapshots.configs().find((c) => c.id === id);
     if (!config) return;
     const old = this.liveTimers.get(id);
-    if (old) clearTimeout(old);
+    if (old) this.timers.clearTimeout(old);
     const ms = Math.max(100, config.pollIntervalSeconds * 1000);
-    const t = setTimeout(() => {
+    const t = this.timers.setTimeout(() => {
       this.liveTimers.delete(id);
       if (!this.liveActive) return;
       this.snapshots.refresh(id).catch(() => undefined);
     }, ms);
-    t.unref();
     this.liveTimers.set(id, t);
   }
 
@@ -172,7 +176,7 @@ export class EventsService {
     this.bus.off('subscribers', this.onSubscribers);
     this.bus.off('event', this.onBusEvent);
     this.liveActive = false;
-    for (const t of this.liveTimers.values()) clearTimeout(t);
+    for (const t of this.liveTimers.values()) this.timers.clearTimeout(t);
     this.liveTimers.clear();
     await this.bus.close();
   }
@@ -184,6 +188,9 @@ export function createLiveServices(opts: {
   store: Store;
   snapshots: SnapshotService;
   logger?: Pick<Logger, 'warn' | 'info'>;
+  /** The clock alerts are dated by and the timers live polling runs on (tests). */
+  now?: () => Date;
+  timers?: Timers;
 }): { bus: EventBus<LiveEvent>; alerts: AlertsService; events: EventsService } {
   const { store, logger } = opts;
   const transport: Transport | null = store.driver.kind === 'postgres' ? new PgNotifyTransport({ pool: store.driver.pool, log: store.liveEvents, logger }) : null;
@@ -193,7 +200,8 @@ export function createLiveServices(opts: {
     config: opts.config.alerts ?? [],
     serverIds: () => opts.snapshots.serverIds(),
     logger,
+    now: opts.now,
   });
-  const events = new EventsService({ snapshots: opts.snapshots, alerts, bus, logger });
+  const events = new EventsService({ snapshots: opts.snapshots, alerts, bus, logger, timers: opts.timers });
   return { bus, alerts, events };
 }

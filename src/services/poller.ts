@@ -15,6 +15,7 @@ import { EventEmitter } from 'events';
 import type { ServerConfig } from '../config/types';
 import { PollLeases, type PollResult } from '../store/repositories/history';
 import type { Store } from '../store/store';
+import { systemTimers, type Timers } from './clock';
 import type { HistoryService } from './history.service';
 import type { ServerState, SnapshotService } from './snapshot.service';
 
@@ -23,6 +24,9 @@ export interface PollerOptions {
   start?: boolean;
   /** Every server's interval in ms, overriding pollIntervalSeconds (tests). */
   intervalMs?: number;
+  /** The clock and timers the schedule runs on (default: the system's; tests inject a controllable clock). */
+  now?: () => Date;
+  timers?: Timers;
 }
 
 export type PollOutcome =
@@ -36,7 +40,9 @@ interface Logger {
 
 export class Poller extends EventEmitter {
   readonly leases: PollLeases;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, unknown>();
+  private readonly clock: Timers;
+  private readonly now: () => number;
   private readonly inflight = new Map<string, Promise<PollOutcome>>();
   private running = false;
   private stopped = false;
@@ -51,6 +57,9 @@ export class Poller extends EventEmitter {
   ) {
     super();
     this.setMaxListeners(0);
+    this.clock = opts.timers ?? systemTimers;
+    const now = opts.now;
+    this.now = now ? () => now().getTime() : () => Date.now();
     this.leases = new PollLeases(store.driver, store.db, logger);
   }
 
@@ -80,11 +89,10 @@ export class Poller extends EventEmitter {
 
   private schedule(c: ServerConfig, delayMs: number): void {
     if (!this.running) return;
-    const t = setTimeout(() => {
-      const started = Date.now();
-      void this.pollOnce(c.id).finally(() => this.schedule(c, Math.max(0, started + this.intervalMs(c) - Date.now())));
+    const t = this.clock.setTimeout(() => {
+      const started = this.now();
+      void this.pollOnce(c.id).finally(() => this.schedule(c, Math.max(0, started + this.intervalMs(c) - this.now())));
     }, delayMs);
-    t.unref?.();
     this.timers.set(c.id, t);
   }
 
@@ -130,7 +138,7 @@ export class Poller extends EventEmitter {
   async stop(): Promise<void> {
     this.running = false;
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) this.clock.clearTimeout(t);
     this.timers.clear();
     await Promise.allSettled([...this.inflight.values()]);
     await this.leases.close();

@@ -8,6 +8,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { SimulatorSource } from '../../src/sources/simulator/simulator.source';
 import { serverConfig, startTestApp, type TestApp } from '../helpers/app';
+import { until } from '../helpers/clock';
 import { CHROMIUM_PATH, chromiumAvailable, guardedPage, launchChromium, screenshot, type GuardedPage } from '../helpers/browser';
 
 // Code passed to page.evaluate/waitForFunction runs in the browser; the test tsconfig has no DOM types.
@@ -251,9 +252,13 @@ describeBrowser('in chromium with the network limited to 127.0.0.1', () => {
             .querySelector('.graphiql-query-editor .CodeMirror')
             .CodeMirror.setValue('subscription Watch {\n  checkoutEvents(features: ["FTX_COVERAGE"]) {\n    type feature\n    checkout { username hostname }\n  }\n}\n');
         });
-        await page.waitForTimeout(300); // GraphiQL parses the edited document after 100 ms
+        // GraphiQL parses the edited document in a 100 ms debounce timer. A page timer set after it with a longer
+        // delay fires after it, however late a busy machine runs them (timers fire in the order of their
+        // deadlines): then the click runs the parsed subscription. The checkout waits until the server has it.
+        await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
         await page.click('.graphiql-execute-button');
-        await page.waitForTimeout(700);
+        const bus = t.app.services.events.bus;
+        await until(() => bus.subscriberCount === 1, () => `${bus.subscriberCount} subscribers`);
         sim.checkout('FTX_COVERAGE', 'graphiql.user', 'graphiql-host', 1);
         await page.waitForFunction(() => /"graphiql\.user"/.test(document.querySelector('.graphiql-response')?.textContent ?? ''), null, { timeout: 10_000 });
         const event: string = await page.evaluate(() => document.querySelector('.graphiql-response').textContent);

@@ -61,7 +61,8 @@ function notRunning(pid: number): boolean {
   }
 }
 
-async function waitFor(cond: () => boolean, ms = 2000): Promise<boolean> {
+/** A bounded polling loop for what real processes make true (generous: a bound on a hang, not a latency). */
+async function waitFor(cond: () => boolean, ms = 15_000): Promise<boolean> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (cond()) return true;
@@ -147,9 +148,7 @@ describe('flexlm and rlm sources over GraphQL', () => {
   });
 
   test('a hang: DOWN with a timeout reason; the stand-in and the child it started are gone', async () => {
-    const started = Date.now();
     const { s } = await report('hang');
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(s.status).toBe('DOWN');
     expect(s.error).toMatch(/timed out after 0\.6 s/);
     const pid = readPid('lmutil-hang.pid');
@@ -256,11 +255,10 @@ describe('one process per source, aborts', () => {
     const ac = new AbortController();
     const p = src.fetch(ac.signal);
     expect(await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '')).toBe(true);
-    const started = Date.now();
     ac.abort(new Error('client went away'));
+    // ABORTED, not its 30 s TIMEOUT, and the stand-in already gone when the fetch rejects: "at once" as an order
     await expect(p).rejects.toBeInstanceOf(SourceError);
     await expect(p).rejects.toMatchObject({ reason: 'ABORTED' });
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(noSuchProcess(readPid('lmutil-hang.pid'))).toBe(true);
     expect(await waitFor(() => notRunning(readPid('lmutil-hang-child.pid')))).toBe(true);
     expect(runningGroups()).toEqual([]);

@@ -51,7 +51,7 @@ function runChild(env: Record<string, string>): Run {
     child,
     lines,
     exit,
-    waitFor: (line, timeoutMs = 30_000) =>
+    waitFor: (line, timeoutMs = 120_000) =>
       new Promise<void>((resolve, reject) => {
         if (lines.some((l) => l === line || l.startsWith(line + ' '))) return resolve();
         const timer = setTimeout(() => reject(new Error(`no "${line}" within ${timeoutMs} ms; got ${JSON.stringify(lines)}; stderr ${stderr}`)), timeoutMs);
@@ -140,7 +140,7 @@ describe.each(storeDrivers())('kill -9 mid-poll on %s', (driver) => {
     const straight = await createTestStore(driver);
     opened.push(straight);
     await pollSteps(straight.store, 0, last);
-    await victim.waitFor('paused', 60_000);
+    await victim.waitFor('paused', 120_000);
     expect(victim.lines.some((l) => l.startsWith(`done ${PAUSE_STEP - 1} `))).toBe(true);
     victim.child.kill('SIGKILL');
     const v = await victim.exit;
@@ -166,5 +166,5 @@ describe.each(storeDrivers())('kill -9 mid-poll on %s', (driver) => {
     // and the reference is the scenario: 9 sessions, hal still open
     expect(want.sessions).toHaveLength(9);
     expect((want.sessions as Array<{ username: string; ended_at: string | null }>).filter((s) => s.ended_at === null).map((s) => s.username)).toEqual(['hal']);
-  }, 120_000);
+  }, 360_000); // two child processes starting through ts-node: minutes on a busy machine, and only order is asserted
 });

@@ -2,7 +2,8 @@
  * Child process for test/e2e/kill9-poller.test.ts: one licensegraph replica (the real app, poller started) on the
  * PostgreSQL database in LG_REPLICA_DB, polling the servers in LG_REPLICA_SERVERS (comma list) every
  * LG_REPLICA_INTERVAL_MS. Each source prints "poll <server>" when the replica reads it, so the parent can count who
- * polls what. Prints "ready" once listening.
+ * polls what, and each poll attempt prints "try <server>" as it asks for the server's lock (before "poll" when
+ * it gets it), so the parent can count attempts instead of timing them. Prints "ready" once listening.
  */
 import 'reflect-metadata';
 import pino from 'pino';
@@ -38,6 +39,12 @@ async function main(): Promise<void> {
     graphiql: false,
   };
   const app = await buildApp({ config, store, sources, logger: pino({ level: 'silent' }), poller: { start: true, intervalMs } });
+  const leases = app.services.poller.leases;
+  const acquire = leases.acquire.bind(leases);
+  leases.acquire = (serverId: string) => {
+    process.stdout.write(`try ${serverId}\n`);
+    return acquire(serverId);
+  };
   await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write('ready\n');
   process.on('SIGTERM', () => {

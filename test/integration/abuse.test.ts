@@ -231,9 +231,7 @@ describe('query limits (defaults)', () => {
 
   test('huge document: over maxCharacters (20000) is rejected before parsing, by POST and by GET', async () => {
     const big = `# ${'x'.repeat(25_000)}\n{ licenseReport { valid } }`;
-    const started = Date.now();
     const e = expectRejected(await gql(t, big), 400, 'QUERY_LIMIT_EXCEEDED', 'maxCharacters');
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(e.extensions).toMatchObject({ max: 20000, actual: big.length });
     // by GET, Node's header size limit (16 KiB) refuses such a URL first
     const get = await http(t, `/graphql?query=${encodeURIComponent(`# ${'y'.repeat(21_000)}\n{ __typename }`)}`, { headers: { 'apollo-require-preflight': 'true' } });
@@ -437,8 +435,8 @@ describe('rate limit and connection timeout', () => {
     const socket = net.connect(Number(new URL(t.url).port), '127.0.0.1');
     const started = Date.now();
     await new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(800);
-    expect(elapsed).toBeLessThan(4000);
+    // not before the timeout; that it is closed at all (rather than never) is bounded by the test's timeout, not
+    // by a stopwatch that a busy machine's late timers would break
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
   });
 });

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { createClient, formatReport, LicensegraphError, type FeatureUsageChangeEvent } from '../../src';
 import { serverConfig, startTestApp, type TestApp } from '../helpers/app';
+import { ManualClock, until } from '../helpers/clock';
 import { checkout, feature, ScriptedSource, snapshot } from '../helpers/snapshots';
 
 const run = promisify(execFile);
@@ -35,10 +36,13 @@ describe('the Foretify Manager SDK sample lines, from the SDK and from `report s
   let t: TestApp;
   let current = exampleSnapshot();
   let token: string;
+  /** The app's clock: the usage test moves it between two polls instead of sleeping. */
+  const clock = new ManualClock();
   beforeAll(async () => {
     t = await startTestApp({
       servers: [serverConfig('license02', { type: 'flexlm', maxAgeSeconds: 0, pollIntervalSeconds: 3600 })],
       sources: { license02: new ScriptedSource('license02', () => current) },
+      build: { now: clock.now },
     });
     token = await t.tokenFor('UPLOADER', 'fm-uploader');
   });
@@ -82,14 +86,13 @@ describe('the Foretify Manager SDK sample lines, from the SDK and from `report s
     const stop = client.licenses().subscribe('featureUsageChanged', { features: ['FTX_DEVELOPER'] }, { next: (e) => got.push(e), error: (e) => errors.push(e) });
     const it = client.licenses().events('checkoutEvents', { users: ['alice'] });
     const first = it.next();
-    const deadline = Date.now() + 5000;
-    while (t.app.services.events.bus.subscriberCount < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => t.app.services.events.bus.subscriberCount === 2, () => `${t.app.services.events.bus.subscriberCount} of 2 subscribers`);
 
     current = exampleSnapshot(26, [checkout('alice', 'ws-1', { handle: '48858', startTime: 'Mon 1/20 12:00' })]);
     await t.app.services.snapshots.refresh('license02');
     const event = await first;
     expect(event.value).toMatchObject({ type: 'CHECKED_OUT', serverId: 'license02', feature: 'FTX_DEVELOPER', checkout: { username: 'alice', hostname: 'ws-1', handle: '48858' } });
-    while (got.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => got.length >= 1, () => `no featureUsageChanged event; errors ${JSON.stringify(errors)}`);
     expect(got[0]).toMatchObject({ serverId: 'license02', feature: 'FTX_DEVELOPER', previous: { issued: 100, used: 25, free: 75 }, current: { issued: 100, used: 26, free: 74 }, usedDelta: 1 });
     expect(errors).toEqual([]);
     stop();
@@ -107,7 +110,7 @@ describe('the Foretify Manager SDK sample lines, from the SDK and from `report s
   test('usage() reads the recorded history with the typed usage document', async () => {
     const client = createClient({ url: t.url, token });
     await t.app.services.poller.pollOnce('license02');
-    await new Promise((r) => setTimeout(r, 20));
+    clock.advance(20);
     await t.app.services.poller.pollOnce('license02');
     const rows = await client.licenses().usage({ groupBy: ['FEATURE', 'USER'], filter: { servers: ['license02'], features: ['FTX_DEVELOPER'] } });
     expect(rows.map((r) => [r.feature, r.user, r.sessions, r.server]).sort()).toEqual([
@@ -122,7 +125,7 @@ describe('the Foretify Manager SDK sample lines, from the SDK and from `report s
     delete env.LICENSEGRAPH_TOKEN;
     delete env.LICENSEGRAPH_URL;
     const cli = (args: string[], extraEnv: Record<string, string> = {}) =>
-      run(process.execPath, ['bin/licensegraph.js', 'report', 'show', ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, timeout: 60_000 }).then(
+      run(process.execPath, ['bin/licensegraph.js', 'report', 'show', ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, timeout: 120_000 }).then(
         (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
         (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
       );
@@ -139,5 +142,5 @@ describe('the Foretify Manager SDK sample lines, from the SDK and from `report s
     expect(bad.stderr).toMatch(/^licensegraph: .* refused the token/);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('no token');
-  });
+  }, 240_000); // four CLI processes at once (from the TypeScript sources when dist/ is stale): slow on a loaded machine
 });

@@ -169,7 +169,7 @@ describe('deployment report', () => {
     expect(spawnSync(process.execPath, [BIN, 'report', 'verify', tarFile], { encoding: 'utf8' }).status).toBe(0);
     const missing = spawnSync(process.execPath, [BIN, 'report', 'verify', path.join(tmp, 'nope.json')], { encoding: 'utf8' });
     expect(missing.status).toBe(2);
-  });
+  }, 240_000); // four CLI processes (from the TypeScript sources when dist/ is stale): slow on a loaded machine
 
   test('bad periods are 400/BAD_USER_INPUT naming the parameter', async () => {
     const r = await fetch(`${url}/license/report?from=yesterday`, { headers: { authorization: `Bearer ${token}` } });

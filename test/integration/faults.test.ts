@@ -2,6 +2,10 @@
  * Fault suite: license servers that hang, are slow, print garbage, flap, or print without end, read through the
  * SnapshotService and through the real server. Each shows as DOWN or stale with its reason, never piles up
  * fetches or processes, and never holds up another server.
+ *
+ * Time: the SnapshotService tests run on jest's fake timers (timeouts and backoff move only when the test advances
+ * the clock) or wait on deferred promises, so "answers at once" means "settles without the clock moving", never
+ * "took < 50 ms". The tests that drive a real stand-in lmutil assert order and outcome with generous timeouts.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -12,7 +16,8 @@ import { runningGroups } from '../../src/sources/command/run';
 import { FileSource } from '../../src/sources/file/file.source';
 import { FlexlmSource } from '../../src/sources/flexlm/flexlm.source';
 import type { LicenseSource } from '../../src/sources/source';
-import { serverConfig, startTestApp, type TestApp } from '../helpers/app';
+import { serverConfig, startTestApp } from '../helpers/app';
+import { deferred, flush, ManualClock, settlesAtOnce, track, until } from '../helpers/clock';
 import { checkout, feature, hang, ScriptedSource, snapshot } from '../helpers/snapshots';
 
 const STATE = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-faults-'));
@@ -26,47 +31,44 @@ afterAll(() => fs.rmSync(STATE, { recursive: true, force: true }));
 const good = (id: string, used = 1) => snapshot(id, [feature('F', 10, used, Array.from({ length: used }, (_, i) => checkout(`u${i}`, 'h')))]);
 /** Never settles, and ignores its abort signal (a source stuck in I/O). */
 const stuck = () => new Promise<never>(() => undefined);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function service(entries: Array<[ServerConfig, LicenseSource]>): SnapshotService {
   return new SnapshotService(entries.map(([config, source]) => ({ config, source })));
 }
 
-async function timed<T>(p: Promise<T>): Promise<[T, number]> {
-  const t0 = Date.now();
-  const v = await p;
-  return [v, Date.now() - t0];
-}
-
 const codes = (s: ServerState) => s.verdict.issues.map((i) => i.code);
+
+afterEach(() => jest.useRealTimers());
 
 describe('hang', () => {
   test('a fetch that ignores its abort: DOWN with the timeout reason, never started again while it runs, other servers unaffected', async () => {
+    jest.useFakeTimers();
     const hung = new ScriptedSource('hung', () => stuck());
     const ok = ScriptedSource.constant('ok', good('ok'));
     const svc = service([
       [serverConfig('hung', { type: 'flexlm', timeoutSeconds: 0.2, maxAgeSeconds: 0 }), hung],
       [serverConfig('ok', { type: 'flexlm', maxAgeSeconds: 0 }), ok],
     ]);
-    const first = svc.get('hung');
-    // while it hangs, the other server answers at once
-    const [okState, okMs] = await timed(svc.get('ok'));
-    expect(okState.snapshot.status).toBe('UP');
-    expect(okMs).toBeLessThan(100);
-    const [down, ms] = await timed(first);
-    expect(ms).toBeGreaterThanOrEqual(150);
-    expect(ms).toBeLessThan(1000);
+    const first = track(svc.get('hung'));
+    // while it hangs, the other server answers at once (without the clock moving)
+    const okP = svc.get('ok');
+    expect(await settlesAtOnce(okP)).toBe(true);
+    expect((await okP).snapshot.status).toBe('UP');
+    // the hung one answers when its 0.2 s timeout runs out, not before
+    await jest.advanceTimersByTimeAsync(199);
+    expect(first.settled()).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(first.settled()).toBe(true);
+    const down = await first.promise;
     expect(down.snapshot.status).toBe('DOWN');
     expect(down.lastError).toBe('timed out after 0.2 s');
     expect(codes(down)).toEqual(['SERVER_DOWN']);
     expect(down.verdict.issues[0].message).toContain('timed out after 0.2 s');
     // many more asks, also past the backoff and through refresh(): the stuck fetch is not started again
-    const again = await Promise.all(Array.from({ length: 20 }, () => timed(svc.get('hung'))));
-    for (const [s, t] of again) {
-      expect(s).toBe(down);
-      expect(t).toBeLessThan(50);
-    }
-    await sleep(500);
+    const again = Array.from({ length: 20 }, () => svc.get('hung'));
+    for (const p of again) expect(await settlesAtOnce(p)).toBe(true);
+    for (const s of await Promise.all(again)) expect(s).toBe(down);
+    await jest.advanceTimersByTimeAsync(500);
     expect(await svc.refresh('hung')).toBe(down);
     expect(await svc.get('hung')).toBe(down);
     expect(hung.calls).toBe(1);
@@ -74,39 +76,53 @@ describe('hang', () => {
   });
 
   test('a hang after a good read: the last good data, stale, with the reason; repeated timeouts back off', async () => {
+    jest.useFakeTimers();
     const src = new ScriptedSource('s', (call, signal) => (call === 1 ? good('s', 3) : hang(signal)));
     const svc = service([[serverConfig('s', { type: 'flexlm', timeoutSeconds: 0.2, maxAgeSeconds: 0, pollIntervalSeconds: 60 }), src]]);
     expect((await svc.get('s')).stale).toBe(false);
-    const [stale, ms] = await timed(svc.get('s'));
-    expect(ms).toBeGreaterThanOrEqual(150);
+    const second = track(svc.get('s'));
+    await jest.advanceTimersByTimeAsync(199);
+    expect(second.settled()).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    const stale = await second.promise;
     expect(stale).toMatchObject({ stale: true, lastError: 'timed out after 0.2 s' });
     expect(stale.snapshot.features[0]).toMatchObject({ name: 'F', used: 3 });
     expect(codes(stale)).toEqual(['SOURCE_UNAVAILABLE']);
     expect(stale.verdict.issues[0].message).toContain('(timed out after 0.2 s)');
     expect(src.calls).toBe(2);
     // within the backoff (one timeout: 0.2 s) requests get the stale state at once, without a fetch
-    const [backoff, bms] = await timed(svc.get('s'));
-    expect(backoff).toBe(stale);
-    expect(bms).toBeLessThan(50);
+    const backoff = svc.get('s');
+    expect(await settlesAtOnce(backoff)).toBe(true);
+    expect(await backoff).toBe(stale);
     expect(src.calls).toBe(2);
     // after it, one retry (which times out again); the next backoff doubles (0.4 s)
-    await sleep(250);
-    await svc.get('s');
+    await jest.advanceTimersByTimeAsync(250);
+    const retry = svc.get('s');
+    await jest.advanceTimersByTimeAsync(200);
+    await retry;
     expect(src.calls).toBe(3);
-    await sleep(250);
-    expect((await timed(svc.get('s')))[1]).toBeLessThan(50);
+    await jest.advanceTimersByTimeAsync(250);
+    const inBackoff = svc.get('s');
+    expect(await settlesAtOnce(inBackoff)).toBe(true);
+    expect((await inBackoff).stale).toBe(true);
     expect(src.calls).toBe(3);
-    await sleep(200);
-    await svc.get('s');
+    await jest.advanceTimersByTimeAsync(200);
+    const retry2 = svc.get('s');
+    await jest.advanceTimersByTimeAsync(200);
+    await retry2;
     expect(src.calls).toBe(4);
   });
 
-  test('a stand-in lmutil that hangs, through the real server: one process for 10 concurrent requests, fast answers after, the other server unaffected', async () => {
+  test('a stand-in lmutil that hangs, through the real server: one process for 10 concurrent requests, no new fetch while backing off, the other server unaffected', async () => {
+    // A real process and a real 2 s timeout; the app's clock stands still, so the backoff after the timeout
+    // cannot run out while this (possibly slow) machine gets round to the next request.
+    const clock = new ManualClock();
     const t = await startTestApp({
       servers: [
-        serverConfig('hang', { type: 'flexlm', address: '27000@hang.example.com', binary: path.join(FAKE, 'lmutil-hang'), timeoutSeconds: 0.5, maxAgeSeconds: 0, maxOutputBytes: 65536 }),
+        serverConfig('hang', { type: 'flexlm', address: '27000@hang.example.com', binary: path.join(FAKE, 'lmutil-hang'), timeoutSeconds: 2, maxAgeSeconds: 0, maxOutputBytes: 65536 }),
         serverConfig('sim', { maxAgeSeconds: 0 }),
       ],
+      build: { now: clock.now },
     });
     try {
       // each run of the stand-in logs two lines: its own pid, then its child's
@@ -114,24 +130,25 @@ describe('hang', () => {
       const runs = () => Math.ceil(lines() / 2);
       const before = runs();
       const q = (servers: string[]) => t.raw('query R($s: [String!]) { licenseReport(filter: { servers: $s }) { servers { id status stale error } } }', { s: servers });
-      const hanging = Array.from({ length: 10 }, () => timed(q(['hang'])));
-      await sleep(50);
-      const [sim, simMs] = await timed(q(['sim']));
+      const hanging = track(Promise.all(Array.from({ length: 10 }, () => q(['hang']))));
+      await until(() => runs() - before === 1, () => 'the stand-in lmutil did not start');
+      // while it hangs, the other server answers
+      const sim = await q(['sim']);
       expect(sim.data.licenseReport.servers[0]).toMatchObject({ id: 'sim', status: 'UP' });
-      expect(simMs).toBeLessThan(400);
-      for (const [r, ms] of await Promise.all(hanging)) {
+      expect(hanging.settled()).toBe(false);
+      for (const r of await hanging.promise) {
         expect(r.data.licenseReport.servers[0]).toMatchObject({ id: 'hang', status: 'DOWN' });
-        expect(r.data.licenseReport.servers[0].error).toMatch(/timed out after 0\.5 s/);
-        expect(ms).toBeLessThan(2500);
+        expect(r.data.licenseReport.servers[0].error).toMatch(/timed out after 2 s/);
       }
       expect(runs() - before).toBe(1);
-      // the whole report right after: the hung server is backing off, so it does not wait another timeout
-      const [all, allMs] = await timed(q(['hang', 'sim']));
+      // the whole report right after: the hung server is backing off, so nothing is fetched from it (no wait for
+      // another timeout); only the simulator is read
+      const fetches = t.app.services.snapshots.fetchCount();
+      const all = await q(['hang', 'sim']);
       expect(all.data.licenseReport.servers.map((s: { status: string }) => s.status)).toEqual(['DOWN', 'UP']);
-      expect(allMs).toBeLessThan(300);
+      expect(t.app.services.snapshots.fetchCount() - fetches).toBe(1);
       expect(runs() - before).toBe(1);
-      for (let i = 0; i < 100 && runningGroups().length > 0; i++) await sleep(20);
-      expect(runningGroups()).toEqual([]);
+      await until(() => runningGroups().length === 0, () => `process groups still running: ${runningGroups().join(', ')}`);
     } finally {
       await t.close();
     }
@@ -140,8 +157,9 @@ describe('hang', () => {
 
 describe('slow', () => {
   test('20 concurrent readers share one fetch; a fast server answers meanwhile', async () => {
+    const answer = deferred();
     const slow = new ScriptedSource('slow', async () => {
-      await sleep(300);
+      await answer.promise;
       return good('slow', 2);
     });
     const fast = ScriptedSource.constant('fast', good('fast'));
@@ -149,29 +167,39 @@ describe('slow', () => {
       [serverConfig('slow', { type: 'flexlm', timeoutSeconds: 2, maxAgeSeconds: 0 }), slow],
       [serverConfig('fast', { type: 'flexlm', maxAgeSeconds: 0 }), fast],
     ]);
-    const readers = Array.from({ length: 20 }, () => svc.get('slow'));
-    const [f, fms] = await timed(svc.get('fast'));
-    expect(f.snapshot.status).toBe('UP');
-    expect(fms).toBeLessThan(50);
-    const states = await Promise.all(readers);
+    const readers = track(Promise.all(Array.from({ length: 20 }, () => svc.get('slow'))));
+    const fast1 = svc.get('fast');
+    expect(await settlesAtOnce(fast1)).toBe(true);
+    expect((await fast1).snapshot.status).toBe('UP');
+    expect(readers.settled()).toBe(false);
+    answer.resolve();
+    const states = await readers.promise;
     expect(new Set(states).size).toBe(1);
     expect(states[0]).toMatchObject({ stale: false, lastError: null });
     expect(slow.calls).toBe(1);
   });
 
   test('slower than its timeout: DOWN with the reason, the late answer ignored', async () => {
+    jest.useFakeTimers();
+    const answer = deferred();
     const src = new ScriptedSource('late', async () => {
-      await sleep(400);
+      await answer.promise;
       return good('late');
     });
     const svc = service([[serverConfig('late', { type: 'flexlm', timeoutSeconds: 0.1, maxAgeSeconds: 0 }), src]]);
-    const s = await svc.get('late');
+    const got = track(svc.get('late'));
+    await jest.advanceTimersByTimeAsync(99);
+    expect(got.settled()).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    const s = await got.promise;
     expect(s.snapshot.status).toBe('DOWN');
     expect(s.lastError).toBe('timed out after 0.1 s');
     // while the late fetch still runs, nothing new starts
     expect(await svc.refresh('late')).toBe(s);
     expect(src.calls).toBe(1);
-    await sleep(450);
+    // the answer arrives after all: it is ignored
+    answer.resolve();
+    await flush();
     expect(svc.peek('late')).toBe(s);
   });
 });
@@ -277,12 +305,11 @@ describe('huge output', () => {
     const config = serverConfig('yes', { type: 'flexlm', address: '27000@yes.example.com', binary: path.join(FAKE, 'lmutil-huge'), timeoutSeconds: 5, maxAgeSeconds: 0, maxOutputBytes: 256 * 1024 });
     const svc = service([[config, new FlexlmSource(config)]]);
     const rss0 = process.memoryUsage().rss;
-    const [s, ms] = await timed(svc.get('yes'));
-    expect(ms).toBeLessThan(3000);
+    // killed at the cap, not at its (generous) timeout: the reason says which
+    const s = await svc.get('yes');
     expect(s.snapshot.status).toBe('DOWN');
     expect(s.lastError).toBe('lmutil-huge printed more than maxOutputBytes (262144 bytes); killed it');
     expect(process.memoryUsage().rss - rss0).toBeLessThan(64 * 1024 * 1024);
-    for (let i = 0; i < 100 && runningGroups().length > 0; i++) await sleep(20);
-    expect(runningGroups()).toEqual([]);
+    await until(() => runningGroups().length === 0, () => `process groups still running: ${runningGroups().join(', ')}`);
   });
 });

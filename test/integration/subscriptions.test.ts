@@ -3,6 +3,10 @@
  * events for a scripted checkout within one poll interval, refusal of unauthenticated and bad-token connections,
  * argument validation, license alerts that fire once and resolve, and (with TEST_DATABASE_URL) two app instances
  * on one PostgreSQL database where a subscriber on B receives what A produced.
+ *
+ * Time: live polling runs on a ManualClock, so "within one poll interval" is "moving the clock one interval
+ * brings the events", not a stopwatch. Waits for events are bounded loops with generous timeouts; that no
+ * extra event came is shown by what arrives next (one connection delivers in order), not by sleeping.
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
@@ -22,6 +26,7 @@ import {
   LicenseAlertsDocument,
 } from '../generated/graphql';
 import { serverConfig, startTestApp, testConfig, type TestApp } from '../helpers/app';
+import { ManualClock } from '../helpers/clock';
 import { checkout, feature, ScriptedSource, snapshot } from '../helpers/snapshots';
 import { pgAvailable } from '../helpers/store';
 
@@ -49,8 +54,8 @@ function feed<R, V extends Record<string, unknown>>(c: Client, doc: TypedDocumen
     items: [],
     errors: [],
     completed: false,
-    until: (n, timeoutMs = 5000) => waitFor(() => f.items.length >= n, timeoutMs, () => `${f.items.length}/${n} events, errors ${JSON.stringify(f.errors)}`).then(() => f.items.slice()),
-    ended: (timeoutMs = 5000) => waitFor(() => f.completed || f.errors.length > 0, timeoutMs, () => 'the subscription did not end'),
+    until: (n, timeoutMs = WAIT_MS) => waitFor(() => f.items.length >= n, timeoutMs, () => `${f.items.length}/${n} events, errors ${JSON.stringify(f.errors)}`).then(() => f.items.slice()),
+    ended: (timeoutMs = WAIT_MS) => waitFor(() => f.completed || f.errors.length > 0, timeoutMs, () => 'the subscription did not end'),
     dispose: () => undefined,
   };
   f.dispose = c.subscribe<R>(
@@ -72,15 +77,16 @@ function feed<R, V extends Record<string, unknown>>(c: Client, doc: TypedDocumen
   return f;
 }
 
-async function waitFor(cond: () => boolean, timeoutMs: number, what: () => string = () => 'condition'): Promise<void> {
+/** How long a wait for something that will happen may take on a loaded machine (a bound on a hang, not a latency). */
+const WAIT_MS = 15_000;
+
+async function waitFor(cond: () => boolean, timeoutMs = WAIT_MS, what: () => string = () => 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
-
-const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
 
 /** Opens a raw graphql-transport-ws connection, sends connection_init, reports the first message or the close. */
 function rawInit(url: string, payload?: Record<string, unknown>): Promise<{ code?: number; reason?: string; message?: { type: string } }> {
@@ -98,14 +104,14 @@ function rawInit(url: string, payload?: Record<string, unknown>): Promise<{ code
 
 describe('featureUsageChanged and checkoutEvents from the simulator (live polling)', () => {
   const POLL_MS = 1000;
-  /** Timers fire late on a loaded machine: the bound is one interval plus this much. */
-  const SLACK_MS = 500;
+  /** Live polling's timers: the test moves them. */
+  const clock = new ManualClock();
   let t: TestApp;
   let sim: SimulatorSource;
   let ws: Client;
   beforeAll(async () => {
     sim = new SimulatorSource({ id: 'simulator', randomSeed: 7, startAt: T0, now: () => T0, timeZone: 'UTC' });
-    t = await startTestApp({ servers: [serverConfig('simulator', { timeZone: 'UTC', pollIntervalSeconds: POLL_MS / 1000, maxAgeSeconds: 0.2 })], sources: { simulator: sim } });
+    t = await startTestApp({ servers: [serverConfig('simulator', { timeZone: 'UTC', pollIntervalSeconds: POLL_MS / 1000, maxAgeSeconds: 0.2 })], sources: { simulator: sim }, build: { timers: clock } });
     ws = client(t.url, await t.tokenFor('VIEWER'));
   });
   afterAll(async () => {
@@ -117,13 +123,14 @@ describe('featureUsageChanged and checkoutEvents from the simulator (live pollin
     await t.app.services.snapshots.get('simulator'); // the baseline
     const usage = feed(ws, FeatureUsageChangedDocument, { features: ['FTX_DEVELOPER'] });
     const outs = feed(ws, CheckoutEventsDocument, { features: ['FTX_*'], users: ['alice', 'john.*'] });
-    await waitFor(() => t.app.services.events.bus.subscriberCount === 2, 3000);
+    await waitFor(() => t.app.services.events.bus.subscriberCount === 2);
 
-    let started = Date.now();
+    // the next live read is due one poll interval after the latest reading
+    expect(clock.nextIn()).toBe(POLL_MS);
     const handle = sim.checkout('FTX_DEVELOPER', 'alice', 'ws-alice');
-    const [u] = await usage.until(1, 3000);
-    const [c] = await outs.until(1, 3000);
-    expect(Date.now() - started).toBeLessThanOrEqual(POLL_MS + SLACK_MS);
+    expect(clock.advance(POLL_MS)).toBe(1);
+    const [u] = await usage.until(1);
+    const [c] = await outs.until(1);
     expect(u.featureUsageChanged).toMatchObject({
       serverId: 'simulator',
       feature: 'FTX_DEVELOPER',
@@ -151,36 +158,45 @@ describe('featureUsageChanged and checkoutEvents from the simulator (live pollin
     // the report agrees with the event
     expect((await t.raw('{ feature(name: "FTX_DEVELOPER") { info { used free } } }')).data.feature.info).toEqual({ used: 26, free: 74 });
 
-    started = Date.now();
     sim.checkin('FTX_DEVELOPER', { handle });
-    await usage.until(2, 3000);
-    await outs.until(2, 3000);
-    expect(Date.now() - started).toBeLessThanOrEqual(POLL_MS + SLACK_MS);
+    expect(clock.nextIn()).toBeLessThanOrEqual(POLL_MS);
+    clock.advance(POLL_MS);
+    await usage.until(2);
+    await outs.until(2);
     expect(usage.items[1].featureUsageChanged).toMatchObject({ previous: { used: 26 }, current: { used: 25, free: 75 }, usedDelta: -1 });
     expect(outs.items[1].checkoutEvents).toMatchObject({ type: 'CHECKED_IN', checkout: { username: 'alice', handle } });
     usage.dispose();
     outs.dispose();
-    await waitFor(() => t.app.services.events.bus.subscriberCount === 0, 3000);
+    await waitFor(() => t.app.services.events.bus.subscriberCount === 0);
   });
 
   test('a server going DOWN checks nothing in; on its return only what really changed is announced', async () => {
     const outs = feed(ws, CheckoutEventsDocument, { servers: ['simulator'] });
     const usage = feed(ws, FeatureUsageChangedDocument, {});
-    await waitFor(() => t.app.services.events.bus.subscriberCount === 2, 3000);
+    await waitFor(() => t.app.services.events.bus.subscriberCount === 2);
     const john = sim.snapshot(T0).features.find((f) => f.name === 'FTX_DEVELOPER')!.checkouts.find((c) => c.username === 'john.doe' && c.hostname === 'workstation-123')!;
     sim.setDown('lmgrd is not running');
     await t.app.services.snapshots.refresh('simulator');
     expect(t.app.services.snapshots.peek('simulator')!.snapshot.status).toBe('DOWN');
     expect(sim.checkin('FTX_DEVELOPER', { handle: john.handle! })).toBe(1); // ends during the outage
-    await settle(POLL_MS + 200); // a live poll while DOWN
+    const downVersion = t.app.services.snapshots.peek('simulator')!.version;
+    clock.advance(POLL_MS); // a live poll while DOWN
+    await waitFor(() => t.app.services.snapshots.peek('simulator')!.version > downVersion, WAIT_MS, () => 'no live poll');
+    expect(t.app.services.snapshots.peek('simulator')!.snapshot.status).toBe('DOWN');
     expect(outs.items).toEqual([]);
     expect(usage.items).toEqual([]);
 
     sim.setDown(null);
     await t.app.services.snapshots.refresh('simulator');
-    await outs.until(1);
-    await usage.until(1);
-    await settle();
+    // a sentinel change after it: whatever else the return had announced would arrive before the sentinel
+    sim.checkout('FTX_DEVELOPER', 'sentinel', 'ws-sentinel');
+    await t.app.services.snapshots.refresh('simulator');
+    await outs.until(2);
+    await usage.until(2);
+    expect(outs.items[1].checkoutEvents).toMatchObject({ type: 'CHECKED_OUT', checkout: { username: 'sentinel' } });
+    expect(usage.items[1].featureUsageChanged).toMatchObject({ feature: 'FTX_DEVELOPER', previous: { used: 24 }, current: { used: 25 } });
+    outs.items.pop();
+    usage.items.pop();
     expect(outs.items.map((e) => [e.checkoutEvents.type, e.checkoutEvents.feature, e.checkoutEvents.checkout.username, e.checkoutEvents.checkout.handle])).toEqual([
       ['CHECKED_IN', 'FTX_DEVELOPER', 'john.doe', john.handle],
     ]);
@@ -233,11 +249,11 @@ describe('WebSocket authentication', () => {
     const codes: number[] = [];
     const c = createClient({ url: wsUrl(t.url), webSocketImpl: WebSocket, connectionParams: { token }, lazy: true, retryAttempts: 0, on: { closed: (e) => codes.push((e as { code: number }).code) } });
     const first = feed(c, FeatureUsageChangedDocument, {});
-    await waitFor(() => t.app.services.events.bus.subscriberCount === 1, 3000);
+    await waitFor(() => t.app.services.events.bus.subscriberCount === 1);
     await t.app.services.auth.revokeToken(info.id, { userId: '', username: 'admin', role: 'ADMIN', tokenId: '' });
     const second = feed(c, CheckoutEventsDocument, {});
     await second.ended();
-    await waitFor(() => codes.length > 0, 3000);
+    await waitFor(() => codes.length > 0);
     expect(codes).toEqual([4403]);
     first.dispose();
     await c.dispose();
@@ -305,14 +321,13 @@ describe('licenseAlerts', () => {
 
     const ws = client(t.url, await t.tokenFor('VIEWER'));
     const alerts = feed(ws, LicenseAlertsDocument, { servers: ['s1'] });
-    await waitFor(() => t.app.services.events.bus.subscriberCount === 1, 3000);
+    await waitFor(() => t.app.services.events.bus.subscriberCount === 1);
     try {
       await used(5); // 5 free: nothing
       await used(8); // 2 free: FIRING
       await alerts.until(1);
-      await used(9); // 1 free: still firing, nothing new
+      await used(9); // 1 free: still firing, nothing new (the full list below shows nothing came in between)
       await used(8);
-      await settle();
       expect(alerts.items).toHaveLength(1);
       expect((await t.gql(ActiveAlertsDocument)).data!.activeAlerts).toEqual([
         expect.objectContaining({ status: 'FIRING', serverId: 's1', feature: 'F', value: 2, rule: { id: rule.id, kind: 'FREE_BELOW' } }),
@@ -327,7 +342,6 @@ describe('licenseAlerts', () => {
       fail = null;
       await used(7); // back: SERVER_DOWN resolves
       await alerts.until(4);
-      await settle();
       expect(alerts.items.map((a) => [a.licenseAlerts.status, a.licenseAlerts.rule.kind, a.licenseAlerts.feature, a.licenseAlerts.value])).toEqual([
         ['FIRING', 'FREE_BELOW', 'F', 2],
         ['RESOLVED', 'FREE_BELOW', 'F', null],
@@ -342,6 +356,7 @@ describe('licenseAlerts', () => {
       // deleting a rule while it fires resolves its alert
       await used(9);
       await alerts.until(5);
+      expect(alerts.items[4].licenseAlerts).toMatchObject({ status: 'FIRING', rule: { id: rule.id }, value: 1 }); // the next one: nothing extra came before
       const del = await t.gql(DeleteAlertRuleDocument, { id: rule.id });
       expect(del.data!.deleteAlertRule).toEqual({ id: rule.id, kind: 'FREE_BELOW' });
       await alerts.until(6);
@@ -384,12 +399,12 @@ pgDescribe('across replicas: two app instances on one PostgreSQL database', () =
     const ws = client(bUrl, a.adminToken); // same database: A's token works on B
     const outs = feed(ws, CheckoutEventsDocument, { features: ['F'] });
     const usage = feed(ws, FeatureUsageChangedDocument, {});
-    await waitFor(() => b.services.events.bus.subscriberCount === 2, 3000);
+    await waitFor(() => b.services.events.bus.subscriberCount === 2);
     try {
       const many = Array.from({ length: 300 }, (_, i) => checkout(`user${i}`, `host-${i}.example.com`, { handle: String(5000 + i) }));
       current = snapshot('lic', [feature('F', 1000, 300, many)]);
       await a.app.services.snapshots.refresh('lic');
-      await outs.until(300, 10_000);
+      await outs.until(300, 30_000);
       await usage.until(1);
       expect(outs.items.map((e) => e.checkoutEvents.checkout.username)).toEqual(many.map((c) => c.username));
       expect(outs.items.every((e) => e.checkoutEvents.type === 'CHECKED_OUT' && e.checkoutEvents.serverId === 'lic')).toBe(true);
@@ -404,8 +419,8 @@ pgDescribe('across replicas: two app instances on one PostgreSQL database', () =
   test('an alert rule made on A is known to B at once', async () => {
     const created = await a.gql(CreateAlertRuleDocument, { kind: 'FREE_PERCENT_BELOW', feature: 'F', threshold: 50 });
     const id = created.data!.createAlertRule.id;
-    await waitFor(() => b.services.alerts.list().some((r) => r.id === id), 3000);
+    await waitFor(() => b.services.alerts.list().some((r) => r.id === id));
     await a.gql(DeleteAlertRuleDocument, { id });
-    await waitFor(() => !b.services.alerts.list().some((r) => r.id === id), 3000);
+    await waitFor(() => !b.services.alerts.list().some((r) => r.id === id));
   });
 });
