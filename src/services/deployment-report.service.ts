@@ -8,7 +8,16 @@ import { createHmac } from 'crypto';
 import * as os from 'os';
 import { checksumOf } from '../domain/canonical';
 import { daysToExpiry, earliestExpiry } from '../domain/expiry';
-import type { Services } from './services';
+import type { Store } from '../store';
+import type { RequestCounter } from './request-counter';
+import type { SnapshotService } from './snapshot.service';
+
+/** What the report reads (a part of Services, named here so that Services can hold this service without a cycle). */
+export interface DeploymentReportDeps {
+  store: Store;
+  snapshots: SnapshotService;
+  requests?: RequestCounter;
+}
 
 export const LICENSEGRAPH_VERSION: string = require('../../package.json').version;
 
@@ -60,7 +69,7 @@ export type MonthlyUsageProvider = (period: ReportPeriod) => Promise<MonthlyFeat
 
 export class DeploymentReportService {
   constructor(
-    private readonly services: Services,
+    private readonly services: DeploymentReportDeps,
     private readonly monthlyUsage: MonthlyUsageProvider,
     private readonly now: () => Date = () => new Date(),
   ) {}

@@ -1,4 +1,6 @@
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { PGlite } from '@electric-sql/pglite';
+import type { Pool } from 'pg';
 import * as schema from './schema';
 
 export { schema };
@@ -9,6 +11,9 @@ export { schema };
  * shapes of `execute()` differ between the drivers.
  */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** The connection underneath a Store: embedded PGlite or a node-postgres pool. */
+export type StoreDriver = { kind: 'pglite'; client: PGlite } | { kind: 'postgres'; pool: Pool };
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

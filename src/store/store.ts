@@ -12,7 +12,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { Pool, type PoolClient } from 'pg';
-import type { Database } from './db';
+import type { Database, StoreDriver } from './db';
 import { assertEmptyForInit, damagedDataDir, describeRepair, repairDataDirModes } from './data-dir';
 import { acquireDataDirLock, type DataDirLock, type LockPurpose } from './lock';
 import { CounterRepository } from './repositories/counters';
@@ -55,7 +55,7 @@ export interface OpenStoreOptions {
 }
 
 /** The underlying client, for the few things the query builder cannot do (advisory locks, LISTEN). Use inside src/store only. */
-export type StoreDriver = { kind: 'pglite'; client: PGlite } | { kind: 'postgres'; pool: Pool };
+export type { StoreDriver } from './db';
 
 export interface Store {
   kind: 'pglite' | 'postgres';

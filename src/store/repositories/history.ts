@@ -15,7 +15,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import type { PoolClient } from 'pg';
 import type { Database } from '../db';
-import type { StoreDriver } from '../store';
+import type { StoreDriver } from '../db';
 
 /** pg_advisory_xact_lock(class, key) class for "writing history of server X" ('lghx'). */
 export const HISTORY_XACT_LOCK_CLASS = 0x6c676878;
