@@ -34,7 +34,18 @@ function lcg(start: number): () => number {
   };
 }
 
-const FEATURES = ['Spectre', 'Virtuoso_XL', 'MATLAB', 'Simulink', '86815AECCOL_T_F', '86718CIV3D_2017_0F', 'solidedge2ddraftingm', 'NASTRAN', 'ANSYS_CFD', 'Calibre_DRC'];
+const FEATURES = [
+  'Spectre',
+  'Virtuoso_XL',
+  'MATLAB',
+  'Simulink',
+  '86815AECCOL_T_F',
+  '86718CIV3D_2017_0F',
+  'solidedge2ddraftingm',
+  'NASTRAN',
+  'ANSYS_CFD',
+  'Calibre_DRC',
+];
 const VENDORS = ['cdslmd', 'MLM', 'adskflex', 'ugslmd'];
 const CHATTER = [
   '(@cdslmd-SLOG@) 00000016 ms at Fri Jul 27 2018 15:49:22 Eastern Daylight Time,#3,(4304K),(JohnDoe,PC01,548)',
@@ -97,7 +108,11 @@ function generate(file: string, targetBytes: number): { bytes: number; lines: nu
     } else {
       const f = FEATURES[Math.floor(rnd() * FEATURES.length)];
       const kind = ['DENIED', 'QUEUED', 'DEQUEUED', 'UNSUPPORTED'][Math.floor(rnd() * 4)];
-      emit(t, v, `${kind}: "${f}" user${Math.floor(rnd() * 400)}@farm-${Math.floor(rnd() * 50)}  (Licensed number of users already reached. (-4,342:10054 ""))`);
+      emit(
+        t,
+        v,
+        `${kind}: "${f}" user${Math.floor(rnd() * 400)}@farm-${Math.floor(rnd() * 50)}  (Licensed number of users already reached. (-4,342:10054 ""))`,
+      );
       events++;
     }
     if (chunk.length >= 10_000) {
@@ -125,7 +140,9 @@ function main(): void {
     const file = path.join(dir, 'debug.log');
     const g = generate(file, TARGET_MB * 1024 * 1024);
     const mb = g.bytes / (1024 * 1024);
-    console.log(`generated ${mb.toFixed(1)} MB: ${g.lines.toLocaleString('en')} lines, ${g.events.toLocaleString('en')} event lines (zone ${TZ})`);
+    console.log(
+      `generated ${mb.toFixed(1)} MB: ${g.lines.toLocaleString('en')} lines, ${g.events.toLocaleString('en')} event lines (zone ${TZ})`,
+    );
     const text = fs.readFileSync(file, 'utf8');
     const times = { split: [] as number[], parse: [] as number[] };
     let events = 0;
@@ -140,7 +157,8 @@ function main(): void {
       const r = parseDebugLog(text, { timeZone: TZ });
       const parse = performance.now() - t0;
       events = r.events.length;
-      if (r.summary.unparsed !== 0 || r.summary.undated !== 0) throw new Error(`unexpected: ${JSON.stringify(r.summary)}`);
+      if (r.summary.unparsed !== 0 || r.summary.undated !== 0)
+        throw new Error(`unexpected: ${JSON.stringify(r.summary)}`);
       if (round === 0) continue; // warm-up
       times.split.push(split);
       times.parse.push(parse);
@@ -150,10 +168,16 @@ function main(): void {
     console.log('measure              median ms   min ms    MB/s');
     for (const k of ['split', 'parse'] as const) {
       const name = k === 'split' ? 'read + split' : 'parseDebugLog';
-      console.log(`${name.padEnd(20)} ${ms[k].toFixed(0).padStart(9)} ${Math.min(...times[k]).toFixed(0).padStart(8)} ${(mb / (ms[k] / 1000)).toFixed(1).padStart(7)}`);
+      console.log(
+        `${name.padEnd(20)} ${ms[k].toFixed(0).padStart(9)} ${Math.min(...times[k])
+          .toFixed(0)
+          .padStart(8)} ${(mb / (ms[k] / 1000)).toFixed(1).padStart(7)}`,
+      );
     }
     const ratio = ms.split / ms.parse;
-    console.log(`ratio (parse speed / read+split speed): ${ratio.toFixed(2)} (target >= 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'}); ${events.toLocaleString('en')} events`);
+    console.log(
+      `ratio (parse speed / read+split speed): ${ratio.toFixed(2)} (target >= 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'}); ${events.toLocaleString('en')} events`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -31,9 +31,33 @@ const pct = (xs: number[], p: number) => {
 
 async function measure(features: number, checkouts: boolean): Promise<void> {
   const store = await openStore({ dataDir: ':memory:' });
-  const servers = [{ id: 'isolated', label: 'isolated', type: 'ingest', timeZone: 'UTC', pollIntervalSeconds: 600, timeoutSeconds: 5, maxAgeSeconds: 0, maxOutputBytes: 1 << 20 }];
-  const config = { port: 0, host: '127.0.0.1', dataDir: ':memory:', servers, logLevel: 'silent', introspection: true, graphiql: false };
-  const app = await buildApp({ config, store, logger: pino({ level: 'silent' }), now: () => new Date('2017-10-20T17:05:00Z') });
+  const servers = [
+    {
+      id: 'isolated',
+      label: 'isolated',
+      type: 'ingest',
+      timeZone: 'UTC',
+      pollIntervalSeconds: 600,
+      timeoutSeconds: 5,
+      maxAgeSeconds: 0,
+      maxOutputBytes: 1 << 20,
+    },
+  ];
+  const config = {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: ':memory:',
+    servers,
+    logLevel: 'silent',
+    introspection: true,
+    graphiql: false,
+  };
+  const app = await buildApp({
+    config,
+    store,
+    logger: pino({ level: 'silent' }),
+    now: () => new Date('2017-10-20T17:05:00Z'),
+  });
   const token = (await app.services.auth.bootstrapAdmin()).token as string;
   const url: string = await app.fastify.listen({ port: 0, host: '127.0.0.1' });
   const text = checkouts ? bigLmstat(features) : bigLmstat(features).replace(/^ {4}user.*\n/gm, '');
@@ -43,7 +67,11 @@ async function measure(features: number, checkouts: boolean): Promise<void> {
   prober.stdout.on('data', (d) => (out += d));
   await new Promise((r) => setTimeout(r, 300));
   const t0 = performance.now();
-  const res = await fetch(`${url}/api/v1/ingest?server=isolated&format=lmstat`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: text });
+  const res = await fetch(`${url}/api/v1/ingest?server=isolated&format=lmstat`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: text,
+  });
   const body = await res.text();
   const pushMs = performance.now() - t0;
   prober.stdin.end();

@@ -38,7 +38,10 @@ export function toLmstat(s: Snapshot): string {
   for (const f of s.features) {
     out.push(`Users of ${f.name}:  (Total of ${f.issued} licenses issued;  Total of ${f.used} licenses in use)`, '');
     out.push(`  "${f.name}" v2023.12, vendor: snpslmd, expiry: 31-dec-2027`, '  floating license', '');
-    for (const c of f.checkouts) out.push(`    ${c.username} ${c.hostname} ${c.display} (v2023.12) (${host}/27000 ${c.handle}), start ${c.startTime}`);
+    for (const c of f.checkouts)
+      out.push(
+        `    ${c.username} ${c.hostname} ${c.display} (v2023.12) (${host}/27000 ${c.handle}), start ${c.startTime}`,
+      );
     out.push('');
   }
   return out.join('\n') + '\n';
@@ -49,9 +52,20 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function startServer(dir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; token: string }> {
+async function startServer(
+  dir: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; token: string }> {
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', LICENSEGRAPH_DATA_DIR: path.join(dir, 'data'), LICENSEGRAPH_CONFIG: path.join(dir, 'servers.yaml'), LICENSEGRAPH_RATE_LIMIT_MAX: '0', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      LICENSEGRAPH_DATA_DIR: path.join(dir, 'data'),
+      LICENSEGRAPH_CONFIG: path.join(dir, 'servers.yaml'),
+      LICENSEGRAPH_RATE_LIMIT_MAX: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -72,16 +86,39 @@ async function startServer(dir: string, env: Record<string, string>): Promise<{ 
 async function measure(label: string, env: Record<string, string>): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-mem-'));
   fs.writeFileSync(path.join(dir, 'eda.txt'), toLmstat(bigSnapshot('eda', FEATURES, CHECKOUTS)));
-  fs.writeFileSync(path.join(dir, 'servers.yaml'), `servers:\n  - id: eda\n    type: flexlm-file\n    path: ${path.join(dir, 'eda.txt')}\n    timeZone: UTC\n    pollIntervalSeconds: 60\n    maxAgeSeconds: 30\n`);
+  fs.writeFileSync(
+    path.join(dir, 'servers.yaml'),
+    `servers:\n  - id: eda\n    type: flexlm-file\n    path: ${path.join(dir, 'eda.txt')}\n    timeZone: UTC\n    pollIntervalSeconds: 60\n    maxAgeSeconds: 30\n`,
+  );
   const { child, url, token } = await startServer(dir, env);
   try {
     const atStart = rssMb(child.pid!);
-    const post = (query: string) => fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) }).then((r) => r.text());
+    const post = (query: string) =>
+      fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query }),
+      }).then((r) => r.text());
     let size = 0;
     for (let i = 0; i < 5; i++) size = (await post(FULL_QUERY)).length;
-    const clients = Array.from({ length: 20 }, () => createClient({ url: url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${token}` }, retryAttempts: 0 }));
+    const clients = Array.from({ length: 20 }, () =>
+      createClient({
+        url: url.replace(/^http/, 'ws') + '/graphql',
+        webSocketImpl: WebSocket,
+        connectionParams: { Authorization: `Bearer ${token}` },
+        retryAttempts: 0,
+      }),
+    );
     const subs = clients.map((c, i) =>
-      c.subscribe({ query: i % 2 ? 'subscription { featureUsageChanged { feature } }' : 'subscription { checkoutEvents { type checkout { username } } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined }),
+      c.subscribe(
+        {
+          query:
+            i % 2
+              ? 'subscription { featureUsageChanged { feature } }'
+              : 'subscription { checkoutEvents { type checkout { username } } }',
+        },
+        { next: () => undefined, error: () => undefined, complete: () => undefined },
+      ),
     );
     await new Promise((r) => setTimeout(r, 3000));
     for (let i = 0; i < 5; i++) await post(FULL_QUERY);
@@ -101,7 +138,9 @@ async function measure(label: string, env: Record<string, string>): Promise<void
 
 async function main() {
   const fromDist = fs.existsSync(path.resolve(__dirname, '../dist/.buildstamp'));
-  console.log(`server process: ${fromDist ? 'dist/ if up to date (npm run build), else ts-node' : 'ts-node (no build)'}; machine: ${os.cpus().length} cores`);
+  console.log(
+    `server process: ${fromDist ? 'dist/ if up to date (npm run build), else ts-node' : 'ts-node (no build)'}; machine: ${os.cpus().length} cores`,
+  );
   await measure('embedded PGlite', {});
   const pg = process.env.TEST_DATABASE_URL;
   if (pg) {

@@ -113,7 +113,9 @@ export function generateLmstat(targetMb = TARGET_MB, seed = 1): Generated {
     return `${pick(['ajones', 'bsmith', 'cwu', 'dpatel', 'ekim', 'fgarcia', 'gnguyen', 'hmüller', 'user', 'eng'])}${i}`;
   });
   const hosts = Array.from({ length: 2500 }, (_, i) =>
-    i % 5 === 0 ? `WS${String(40000 + i)}` : `${pick(['ws', 'node', 'sim', 'lx'])}-${String(i).padStart(4, '0')}.eda.example.corp`,
+    i % 5 === 0
+      ? `WS${String(40000 + i)}`
+      : `${pick(['ws', 'node', 'sim', 'lx'])}-${String(i).padStart(4, '0')}.eda.example.corp`,
   );
   const nowMs = BENCH_NOW.getTime() - 5 * 3600_000; // wall clock of America/Chicago in March (UTC-5)
   let handle = 100;
@@ -127,7 +129,13 @@ export function generateLmstat(targetMb = TARGET_MB, seed = 1): Generated {
   out.push('Flexible License Manager status on Mon 3/16/2026 12:58');
   out.push('');
   const servers = [
-    { port: 27000, hosts: ['lic1.eda.example.corp', 'lic2.eda.example.corp', 'lic3.eda.example.corp'], master: 1, daemons: ['snpslmd', 'cdslmd', 'mgcld'], together: false },
+    {
+      port: 27000,
+      hosts: ['lic1.eda.example.corp', 'lic2.eda.example.corp', 'lic3.eda.example.corp'],
+      master: 1,
+      daemons: ['snpslmd', 'cdslmd', 'mgcld'],
+      together: false,
+    },
     { port: 1717, hosts: ['LICSRV02'], master: 0, daemons: ['MLM', 'ansyslmd'], together: true },
   ];
   for (let si = 0; si < servers.length; si++) {
@@ -140,7 +148,8 @@ export function generateLmstat(targetMb = TARGET_MB, seed = 1): Generated {
     out.push(`License server status: ${sv.hosts.map((h) => `${sv.port}@${h}`).join(',')}`);
     out.push(`    License file(s) on ${sv.hosts[sv.master]}: /opt/flexlm/licenses/site.lic:`);
     out.push('');
-    for (let h = 0; h < sv.hosts.length; h++) out.push(`${sv.hosts[h]}: license server UP${h === sv.master ? ' (MASTER)' : ''} v11.19.6`);
+    for (let h = 0; h < sv.hosts.length; h++)
+      out.push(`${sv.hosts[h]}: license server UP${h === sv.master ? ' (MASTER)' : ''} v11.19.6`);
     out.push('');
     out.push(`Vendor daemon status (on ${sv.hosts[sv.master]}):`);
     out.push('');
@@ -153,7 +162,10 @@ export function generateLmstat(targetMb = TARGET_MB, seed = 1): Generated {
       out.push('');
       out.push('Feature usage info:');
       out.push('');
-      const groupGoal = si === servers.length - 1 && g === daemonGroups.length - 1 ? target : out.bytes + perDaemonGoal * daemonGroups[g].length;
+      const groupGoal =
+        si === servers.length - 1 && g === daemonGroups.length - 1
+          ? target
+          : out.bytes + perDaemonGoal * daemonGroups[g].length;
       while (out.bytes < groupGoal) {
         const vendor = pick(daemonGroups[g]);
         const fname = `${pick(['Sim', 'Synth', 'Layout', 'Verify', 'Timing', 'DRC', 'LVS', 'Extract', 'MATLAB', 'Toolbox'])}_${pick(['Base', 'Pro', 'Adv', 'Ultra', 'Std'])}_${features}`;
@@ -168,16 +180,26 @@ export function generateLmstat(targetMb = TARGET_MB, seed = 1): Generated {
         } else {
           const issued = nUsers + Math.floor(rnd() * 100) + 1;
           const lic = (n: number) => (n === 1 ? 'license' : 'licenses');
-          out.push(`Users of ${fname}:  (Total of ${issued} ${lic(issued)} issued;  Total of ${nUsers} ${lic(nUsers)} in use)`, K_FEATURE);
+          out.push(
+            `Users of ${fname}:  (Total of ${issued} ${lic(issued)} issued;  Total of ${nUsers} ${lic(nUsers)} in use)`,
+            K_FEATURE,
+          );
         }
         out.push('');
         const nPools = shape > 0.9 ? 2 : 1;
         for (let p = 0; p < nPools; p++) {
-          const expiry = rnd() < 0.2 ? '01-jan-0000' : `${1 + Math.floor(rnd() * 28)}-${pick(['jan', 'mar', 'jun', 'sep', 'dec'])}-${2026 + Math.floor(rnd() * 3)}`;
+          const expiry =
+            rnd() < 0.2
+              ? '01-jan-0000'
+              : `${1 + Math.floor(rnd() * 28)}-${pick(['jan', 'mar', 'jun', 'sep', 'dec'])}-${2026 + Math.floor(rnd() * 3)}`;
           out.push(`  "${fname}" ${version}, vendor: ${vendor}, expiry: ${expiry}`, K_POOL);
           pools++;
           if (p === 1) out.push(`  vendor_string: SITE=eda;POOL=${p}`);
-          out.push(uncounted ? `  nodelocked license, locked to "HOSTID=ID_STRING=${(1234567 + features).toString(16)}"` : '  floating license');
+          out.push(
+            uncounted
+              ? `  nodelocked license, locked to "HOSTID=ID_STRING=${(1234567 + features).toString(16)}"`
+              : '  floating license',
+          );
           out.push('');
         }
         const nRes = nUsers > 0 && rnd() < 0.1 ? 1 + Math.floor(rnd() * 12) : 0;
@@ -190,7 +212,10 @@ export function generateLmstat(targetMb = TARGET_MB, seed = 1): Generated {
           if (resAt.has(u)) {
             const kind = pick(['GROUP', 'GROUP', 'HOST', 'USER', 'PROJECT']);
             const n = 1 + Math.floor(rnd() * 48);
-            out.push(`\t${n} RESERVATION${n === 1 ? '' : 's'} for ${kind} ${kind}${Math.floor(rnd() * 40)} (${serverTag})`, K_RESERVATION);
+            out.push(
+              `\t${n} RESERVATION${n === 1 ? '' : 's'} for ${kind} ${kind}${Math.floor(rnd() * 40)} (${serverTag})`,
+              K_RESERVATION,
+            );
             reservations++;
           }
           if (u === nUsers) break;
@@ -212,7 +237,10 @@ export function generateLmstat(targetMb = TARGET_MB, seed = 1): Generated {
           const h = handle++;
           if (rnd() < 0.004) {
             const n = 1 + Math.floor(rnd() * 4);
-            out.push(`    ${left} (${version}) (${serverTag} ${h}) queued for ${n} license${n === 1 ? '' : 's'}`, K_QUEUED);
+            out.push(
+              `    ${left} (${version}) (${serverTag} ${h}) queued for ${n} license${n === 1 ? '' : 's'}`,
+              K_QUEUED,
+            );
             queued++;
             continue;
           }
@@ -248,7 +276,10 @@ export function generateRlmstat(targetMb = TARGET_MB, seed = 2): Generated {
   const out = new LineSink();
   const target = targetMb * 1e6;
   const isvs = ['csci', 'foundry', 'altair', 'ansys'];
-  const users = Array.from({ length: 4000 }, (_, i) => `${pick(['asdj', 'cddcp', 'rkumar', 'lzhang', 'mrossi', 'user'])}${i}`);
+  const users = Array.from(
+    { length: 4000 },
+    (_, i) => `${pick(['asdj', 'cddcp', 'rkumar', 'lzhang', 'mrossi', 'user'])}${i}`,
+  );
   const hosts = Array.from({ length: 2500 }, (_, i) => `${pick(['ws', 'node', 'render'])}${i}.example.com`);
   const nowMs = BENCH_NOW.getTime() - 5 * 3600_000;
   let features = 0;
@@ -294,14 +325,21 @@ export function generateRlmstat(targetMb = TARGET_MB, seed = 2): Generated {
     out.push('\t------------------------');
     out.push('');
     // decide the products and their checkouts first (the pool section comes before the usage section)
-    const products: Array<{ name: string; version: string; pool: number | null; users: number[]; uncounted: boolean }> = [];
+    const products: Array<{ name: string; version: string; pool: number | null; users: number[]; uncounted: boolean }> =
+      [];
     let est = out.bytes;
     while (est < goal) {
       const name = `${pick(['converge', 'nuke', 'hyperworks', 'fluent', 'mari', 'katana'])}_${pick(['super', 'gui', 'r', 'i', 'solver'])}_${features++}`;
       const shape = rnd();
       const n = shape < 0.3 ? 0 : Math.min(4000, Math.floor(Math.exp(rnd() * 6.5)));
       const counts = Array.from({ length: n }, () => (rnd() < 0.85 ? 1 : 2 + Math.floor(rnd() * 30)));
-      products.push({ name, version: pick(['v3.0', 'v1.0', 'v2024.0701', 'v15.0']), pool: shape > 0.95 ? Math.floor(rnd() * 20) : null, users: counts, uncounted: shape > 0.99 });
+      products.push({
+        name,
+        version: pick(['v3.0', 'v1.0', 'v2024.0701', 'v15.0']),
+        pool: shape > 0.95 ? Math.floor(rnd() * 20) : null,
+        users: counts,
+        uncounted: shape > 0.99,
+      });
       est += 170 + n * 80;
     }
     out.push(`\t${isv} license pool status on rlm1.example.com (port ${port})`);
@@ -310,7 +348,11 @@ export function generateRlmstat(targetMb = TARGET_MB, seed = 2): Generated {
       const inuse = p.users.reduce((a, b) => a + b, 0);
       out.push(`\t${p.name} ${p.version}${p.pool !== null ? `, pool: ${p.pool}` : ''}`, K_FEATURE);
       if (p.uncounted) out.push(`\t    UNCOUNTED, inuse: ${inuse}, exp: permanent`, K_POOL);
-      else out.push(`\t    count: ${inuse + 1 + Math.floor(rnd() * 200)}, # reservations: ${rnd() < 0.1 ? Math.floor(rnd() * 5) : 0}, inuse: ${inuse}, exp: ${1 + Math.floor(rnd() * 28)}-jan-${2026 + Math.floor(rnd() * 3)}`, K_POOL);
+      else
+        out.push(
+          `\t    count: ${inuse + 1 + Math.floor(rnd() * 200)}, # reservations: ${rnd() < 0.1 ? Math.floor(rnd() * 5) : 0}, inuse: ${inuse}, exp: ${1 + Math.floor(rnd() * 28)}-jan-${2026 + Math.floor(rnd() * 3)}`,
+          K_POOL,
+        );
       out.push(`\t    obsolete: 0, min_remove: 120, total checkouts: ${Math.floor(rnd() * 10000)}`);
       pools++;
     }
@@ -330,7 +372,10 @@ export function generateRlmstat(targetMb = TARGET_MB, seed = 2): Generated {
         }
         const t = new Date(nowMs - Math.floor(rnd() * 14 * 86400) * 1000);
         const at = `${pad2(t.getUTCMonth() + 1)}/${pad2(t.getUTCDate())} ${pad2(t.getUTCHours())}:${pad2(t.getUTCMinutes())}`;
-        out.push(`\t${p.name} ${p.version}: ${user}@${host} ${c}/0 at ${at}  (handle: ${(handle++).toString(16)})`, K_CHECKOUT);
+        out.push(
+          `\t${p.name} ${p.version}: ${user}@${host} ${c}/0 at ${at}  (handle: ${(handle++).toString(16)})`,
+          K_CHECKOUT,
+        );
         checkouts++;
       }
     }
@@ -355,9 +400,29 @@ let _sink: unknown = null;
 function objectsFloor(g: Generated): number {
   const lines = g.text.split('\n');
   const kinds = g.kinds;
-  const features: Array<{ name: string; pools: unknown[]; checkouts: unknown[]; reservations: unknown[]; queued: unknown[] }> = [];
-  let f = { name: '', pools: [] as unknown[], checkouts: [] as unknown[], reservations: [] as unknown[], queued: [] as unknown[] };
-  const shared = ['user', 'host.example.com', 'host.example.com:0.0', 'v2023.12', 'lic1.example.com', 'Mon 3/16 9:12', '2026-03-16T14:12:00.000Z'];
+  const features: Array<{
+    name: string;
+    pools: unknown[];
+    checkouts: unknown[];
+    reservations: unknown[];
+    queued: unknown[];
+  }> = [];
+  let f = {
+    name: '',
+    pools: [] as unknown[],
+    checkouts: [] as unknown[],
+    reservations: [] as unknown[],
+    queued: [] as unknown[],
+  };
+  const shared = [
+    'user',
+    'host.example.com',
+    'host.example.com:0.0',
+    'v2023.12',
+    'lic1.example.com',
+    'Mon 3/16 9:12',
+    '2026-03-16T14:12:00.000Z',
+  ];
   let n = 0;
   for (let i = 0; i < lines.length; i++) {
     const k = kinds[i];
@@ -369,7 +434,15 @@ function objectsFloor(g: Generated): number {
         features.push(f);
         break;
       case K_POOL:
-        f.pools.push({ name: f.name, version: shared[3], vendor: shared[0], type: 'floating', expiry: null, expiryRaw: shared[3], permanent: false });
+        f.pools.push({
+          name: f.name,
+          version: shared[3],
+          vendor: shared[0],
+          type: 'floating',
+          expiry: null,
+          expiryRaw: shared[3],
+          permanent: false,
+        });
         break;
       case K_CHECKOUT:
         f.checkouts.push({
@@ -395,7 +468,16 @@ function objectsFloor(g: Generated): number {
         f.reservations.push({ count: 1, kind: 'GROUP', target: shared[0], serverInfo: shared[4] });
         break;
       case K_QUEUED:
-        f.queued.push({ username: shared[0], hostname: shared[1], display: shared[2], count: 1, serverInfo: l.slice(40, 67), handle: l.slice(61, 66), startTime: null, startedAt: null });
+        f.queued.push({
+          username: shared[0],
+          hostname: shared[1],
+          display: shared[2],
+          count: 1,
+          serverInfo: l.slice(40, 67),
+          handle: l.slice(61, 66),
+          startTime: null,
+          startedAt: null,
+        });
         break;
     }
   }
@@ -461,7 +543,9 @@ async function runAll(measures: Measure[]): Promise<void> {
   obs.disconnect();
   _sink = null;
   for (const m of measures) {
-    m.gcMs = m.spans.map(([a, b]) => gcEntries.filter((e) => e.startTime >= a && e.startTime < b).reduce((x, e) => x + e.duration, 0));
+    m.gcMs = m.spans.map(([a, b]) =>
+      gcEntries.filter((e) => e.startTime >= a && e.startTime < b).reduce((x, e) => x + e.duration, 0),
+    );
   }
 }
 
@@ -505,9 +589,17 @@ function check(name: string, s: Snapshot, g: Generated): void {
     pools += f.pools.length;
   }
   const c = g.counts;
-  const ok = s.features.length === c.features && co === c.checkouts && res === c.reservations && q === c.queued && pools === c.pools && s.status === 'UP';
+  const ok =
+    s.features.length === c.features &&
+    co === c.checkouts &&
+    res === c.reservations &&
+    q === c.queued &&
+    pools === c.pools &&
+    s.status === 'UP';
   const warn = s.warnings.map((w) => w.code).join(',') || 'none';
-  console.log(`${name}: status ${s.status}, ${s.features.length} features, ${pools} pools, ${co} checkouts, ${res} reservations, ${q} queued; warnings: ${warn}${ok ? '' : '   <-- MISMATCH with the generator'}`);
+  console.log(
+    `${name}: status ${s.status}, ${s.features.length} features, ${pools} pools, ${co} checkouts, ${res} reservations, ${q} queued; warnings: ${warn}${ok ? '' : '   <-- MISMATCH with the generator'}`,
+  );
   if (!ok) process.exitCode = 1;
 }
 
@@ -531,7 +623,15 @@ function readChars(text: string): number {
 function measuresFor(label: string, g: Generated, parse: () => Snapshot): Measure[] {
   const bytes = Buffer.byteLength(g.text);
   const text = g.text;
-  const m = (name: string, run: () => unknown): Measure => ({ name: `${label}${name}`, bytes, run, times: [], cpu: [], gcMs: [], spans: [] });
+  const m = (name: string, run: () => unknown): Measure => ({
+    name: `${label}${name}`,
+    bytes,
+    run,
+    times: [],
+    cpu: [],
+    gcMs: [],
+    spans: [],
+  });
   return [
     m("split '\\n'", () => text.split('\n')),
     m('split /\\r?\\n/', () => text.split(/\r?\n/)),
@@ -568,7 +668,9 @@ async function main() {
   const lm = ONLY === 'rlm' ? null : generateLmstat();
   const rl = ONLY === 'lmstat' ? null : generateRlmstat();
   const opts = { now: BENCH_NOW, timeZone: BENCH_TZ, serverId: 'bench' };
-  console.log(`parse benchmark: ${RUNS} runs (+${WARMUP} warm-up) of each measure, round-robin, forced GC before each run`);
+  console.log(
+    `parse benchmark: ${RUNS} runs (+${WARMUP} warm-up) of each measure, round-robin, forced GC before each run`,
+  );
   console.log(`start times inferred for ${BENCH_NOW.toISOString()} in ${BENCH_TZ}`);
   const lmMeasures = lm ? measuresFor('', lm, () => parseLmstat(lm.text, opts)) : [];
   const rlMeasures = rl ? measuresFor('rlm: ', rl, () => parseRlmstat(rl.text, opts)) : [];

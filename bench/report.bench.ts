@@ -38,7 +38,7 @@ export const SMALL_QUERY = `query Dash { licenseReport { summaryByFeature { info
 /** Deterministic, realistic field sizes: EDA-like feature names, user.name, ws-123.example.corp hosts. */
 export function bigSnapshot(serverId: string, features = FEATURES, checkouts = CHECKOUTS, salt = 0): Snapshot {
   let seed = 12345 + salt;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const perFeature = Math.floor(checkouts / features);
   const fs: Snapshot['features'] = [];
   let handle = 1000;
@@ -73,7 +73,17 @@ export function bigSnapshot(serverId: string, features = FEATURES, checkouts = C
       used: n,
       uncounted: false,
       error: null,
-      pools: [{ version: 'v2023.12', vendor: 'snpslmd', type: 'floating', issued: n + 10 + (i % 50), expiry: '2027-12-31', expiryRaw: '31-dec-2027', permanent: false }],
+      pools: [
+        {
+          version: 'v2023.12',
+          vendor: 'snpslmd',
+          type: 'floating',
+          issued: n + 10 + (i % 50),
+          expiry: '2027-12-31',
+          expiryRaw: '31-dec-2027',
+          permanent: false,
+        },
+      ],
       checkouts: cos,
       reservations: [],
       queued: [],
@@ -114,7 +124,18 @@ async function main() {
     port: 0,
     host: '127.0.0.1',
     dataDir: ':memory:',
-    servers: [{ id: 'eda', label: 'EDA', type: 'flexlm', address: '27000@lic1', pollIntervalSeconds: 3600, timeoutSeconds: 30, maxAgeSeconds: 3600, maxOutputBytes: 1 << 26 }],
+    servers: [
+      {
+        id: 'eda',
+        label: 'EDA',
+        type: 'flexlm',
+        address: '27000@lic1',
+        pollIntervalSeconds: 3600,
+        timeoutSeconds: 30,
+        maxAgeSeconds: 3600,
+        maxOutputBytes: 1 << 26,
+      },
+    ],
     logLevel: 'silent',
     introspection: true,
     graphiql: false,
@@ -131,7 +152,8 @@ async function main() {
     const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query }) });
     const text = await res.text();
     const ms = performance.now() - t0;
-    if (res.status !== 200 || text.includes('"errors"')) throw new Error(`bad response ${res.status}: ${text.slice(0, 300)}`);
+    if (res.status !== 200 || text.includes('"errors"'))
+      throw new Error(`bad response ${res.status}: ${text.slice(0, 300)}`);
     return { ms, text };
   };
   const newSnapshot = () => app.services.snapshots.accept('eda', { ...snap, fetchedAt: new Date().toISOString() });
@@ -139,7 +161,9 @@ async function main() {
   newSnapshot();
   const first = await post(FULL_QUERY);
   const responseObject = JSON.parse(first.text);
-  console.log(`snapshot: ${FEATURES} features, ${CHECKOUTS} checkouts; full response ${(first.text.length / 1e6).toFixed(1)} MB`);
+  console.log(
+    `snapshot: ${FEATURES} features, ${CHECKOUTS} checkouts; full response ${(first.text.length / 1e6).toFixed(1)} MB`,
+  );
 
   // (a) floor
   const floor: number[] = [];
@@ -183,7 +207,8 @@ async function main() {
     ['(d) dashboard query, warm', stats(smallWarm)],
   ];
   console.log(`\n${'measure'.padEnd(34)}${'median ms'.padStart(10)}${'p99 ms'.padStart(10)}${'x floor'.padStart(10)}`);
-  for (const [name, s] of rows) console.log(`${name.padEnd(34)}${fmt(s.median)} ${fmt(s.p99)} ${fmt(s.median / f.median)}`);
+  for (const [name, s] of rows)
+    console.log(`${name.padEnd(34)}${fmt(s.median)} ${fmt(s.p99)} ${fmt(s.median / f.median)}`);
 
   // (e) throughput of the dashboard query vs a bare Fastify route returning the same JSON
   const bare = Fastify({ logger: false });
@@ -193,16 +218,27 @@ async function main() {
   const run = (target: string) =>
     new Promise<autocannon.Result>((resolve, reject) =>
       autocannon(
-        { url: `${target}/graphql`, method: 'POST', headers, body: JSON.stringify({ query: SMALL_QUERY }), connections: 50, duration: SECONDS },
+        {
+          url: `${target}/graphql`,
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ query: SMALL_QUERY }),
+          connections: 50,
+          duration: SECONDS,
+        },
         (err, res) => (err ? reject(err) : resolve(res)),
       ),
     );
   const rApp = await run(url);
   const rBare = await run(bareUrl);
   console.log(`\nthroughput, dashboard query, 50 connections, ${SECONDS}s each:`);
-  console.log(`  licensegraph /graphql : ${rApp.requests.average.toFixed(0)} req/s (p99 ${rApp.latency.p99} ms, non-2xx ${rApp.non2xx}, errors ${rApp.errors})`);
+  console.log(
+    `  licensegraph /graphql : ${rApp.requests.average.toFixed(0)} req/s (p99 ${rApp.latency.p99} ms, non-2xx ${rApp.non2xx}, errors ${rApp.errors})`,
+  );
   console.log(`  bare Fastify route   : ${rBare.requests.average.toFixed(0)} req/s (p99 ${rBare.latency.p99} ms)`);
-  console.log(`  ratio                : ${((100 * rApp.requests.average) / rBare.requests.average).toFixed(0)}% of bare`);
+  console.log(
+    `  ratio                : ${((100 * rApp.requests.average) / rBare.requests.average).toFixed(0)}% of bare`,
+  );
   await bare.close();
 
   // (f) memory: bench/memory.bench.ts measures a separate server process (this one also holds the floor

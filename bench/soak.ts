@@ -23,7 +23,8 @@ interface Mem {
   external: number;
 }
 
-type ChildMsg = { type: 'ready'; url: string; token: string } | ({ type: 'mem' } & Mem) | { type: 'error'; message: string };
+type ChildMsg =
+  { type: 'ready'; url: string; token: string } | ({ type: 'mem' } & Mem) | { type: 'error'; message: string };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Child: the server
@@ -84,7 +85,8 @@ class Child {
     });
   }
   next(): Promise<ChildMsg> {
-    if (this.proc.exitCode !== null) return Promise.reject(new Error(`server exited with ${this.proc.exitCode}:\n${this.stderr}`));
+    if (this.proc.exitCode !== null)
+      return Promise.reject(new Error(`server exited with ${this.proc.exitCode}:\n${this.stderr}`));
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
   async mem(gc = false): Promise<Mem> {
@@ -157,11 +159,14 @@ async function main(): Promise<void> {
         overallRate: rate,
         duration: seconds,
         timeout: 10,
-        verifyBody: (b: unknown) => typeof b === 'string' && b.startsWith('{"data":{"licenseReport":') && !b.includes('"errors"'),
+        verifyBody: (b: unknown) =>
+          typeof b === 'string' && b.startsWith('{"data":{"licenseReport":') && !b.includes('"errors"'),
       });
 
     const cpu = os.cpus();
-    console.log(`soak: ${rate} req/s over ${connections} connections for ${duration} s (after ${warmup} s warm-up); ${cpu.length} cores (${cpu[0]?.model ?? '?'}), node ${process.version}`);
+    console.log(
+      `soak: ${rate} req/s over ${connections} connections for ${duration} s (after ${warmup} s warm-up); ${cpu.length} cores (${cpu[0]?.model ?? '?'}), node ${process.version}`,
+    );
     console.log(`query: ${DASHBOARD_QUERY}`);
     if (warmup > 0) await run(warmup);
     const start = await child.mem(true);
@@ -204,9 +209,15 @@ async function main(): Promise<void> {
     };
     console.log('');
     console.log(`requests      ${summary.requests} in ${r.duration} s  (${summary.throughput} req/s)`);
-    console.log(`latency       p50 ${r.latency.p50} ms  p90 ${r.latency.p90} ms  p99 ${r.latency.p99} ms  max ${r.latency.max} ms`);
-    console.log(`errors        ${errors}  (connection ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}, GraphQL errors/bad bodies ${graphqlErrors})`);
-    console.log(`RSS           start ${mb(start.rss)}  end ${mb(end.rss)}  peak ${mb(peak)}  growth ${summary.rss.growthPercent}%`);
+    console.log(
+      `latency       p50 ${r.latency.p50} ms  p90 ${r.latency.p90} ms  p99 ${r.latency.p99} ms  max ${r.latency.max} ms`,
+    );
+    console.log(
+      `errors        ${errors}  (connection ${r.errors}, timeouts ${r.timeouts}, non-2xx ${r.non2xx}, GraphQL errors/bad bodies ${graphqlErrors})`,
+    );
+    console.log(
+      `RSS           start ${mb(start.rss)}  end ${mb(end.rss)}  peak ${mb(peak)}  growth ${summary.rss.growthPercent}%`,
+    );
     console.log(`heap used     start ${mb(start.heapUsed)}  end ${mb(end.heapUsed)}`);
     if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ ...summary, samples }, null, 2));
     process.exitCode = errors > 0 || growth >= maxGrowth ? 1 : 0;

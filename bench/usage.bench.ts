@@ -34,7 +34,10 @@ import { openStore, type Store } from '../src/store';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-const DRIVERS = (process.env.BENCH_USAGE_DRIVERS ?? (ADMIN_URL ? 'pglite,postgres' : 'pglite')).split(',').map((s) => s.trim()).filter(Boolean);
+const DRIVERS = (process.env.BENCH_USAGE_DRIVERS ?? (ADMIN_URL ? 'pglite,postgres' : 'pglite'))
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const N_PGLITE = Number(process.env.BENCH_SESSIONS_PGLITE ?? 1_000_000);
 /** The issue's PostgreSQL size is 10,000,000 (about 10 minutes to load on 2 cores): BENCH_SESSIONS_PG=10000000. */
 const N_PG = Number(process.env.BENCH_SESSIONS_PG ?? 1_000_000);
@@ -46,7 +49,10 @@ const YEAR_END = new Date('2026-01-01T00:00:00Z');
 const NOW = new Date('2025-12-31T15:37:00Z');
 const DAY = 86_400_000;
 /** The 60 synthetic series (feature f on server s(f % 4)). */
-const FEATURES = Array.from({ length: 60 }, (_, f) => ({ serverId: `s${f % 4}`, feature: `FEAT_${String(f).padStart(2, '0')}` }));
+const FEATURES = Array.from({ length: 60 }, (_, f) => ({
+  serverId: `s${f % 4}`,
+  feature: `FEAT_${String(f).padStart(2, '0')}`,
+}));
 
 const USAGE_QUERY = `query Usage($filter: UsageFilter) {
   usage(groupBy: [FEATURE, TIME], bucket: DAY, filter: $filter) {
@@ -87,7 +93,9 @@ async function load(store: Store, n: number): Promise<Record<string, number>> {
   const chunk = 1_000_000;
   for (let from = 0; from < n; from += chunk) {
     const to = Math.min(n, from + chunk);
-    await step(`sessions ${from}..${to}`, sql`
+    await step(
+      `sessions ${from}..${to}`,
+      sql`
       INSERT INTO checkout_sessions (server_id, feature, version, username, hostname, display, handle, start_key, started_at, count, first_seen, last_seen, gone_at, ended_at)
       SELECT 's' || (f % 4), 'FEAT_' || lpad(f::text, 2, '0'), 'v' || (1 + f % 2), 'user' || u, 'host' || h, '', i::text, st::text, st,
              cnt, st + interval '30 seconds', en - interval '30 seconds', en + interval '30 seconds', en
@@ -102,10 +110,13 @@ async function load(store: Store, n: number): Promise<Record<string, number>> {
                  ${r(91.7, 45678.9)} AS r4, ${r(3.3, 7777.77)} AS r5
           FROM generate_series(${from + 1}::int, ${to}::int) AS i
         ) r
-      ) x`);
+      ) x`,
+    );
   }
   // Samples as a 1-minute poll would record them: used per (server, feature) at each minute it changed.
-  await step('samples (derived from sessions)', sql`
+  await step(
+    'samples (derived from sessions)',
+    sql`
     INSERT INTO usage_samples (server_id, feature, at, issued, used, reserved, queued, next_at)
     SELECT server_id, feature, minute, 100, used, 0, 0, next_at FROM (
       SELECT server_id, feature, minute, sum(d) OVER (PARTITION BY server_id, feature ORDER BY minute) AS used,
@@ -117,23 +128,38 @@ async function load(store: Store, n: number): Promise<Record<string, number>> {
           SELECT server_id, feature, date_trunc('minute', ended_at) + interval '1 minute', -count FROM checkout_sessions
         ) e GROUP BY 1, 2, 3
       ) g WHERE d <> 0
-    ) s`);
+    ) s`,
+  );
   const [, ti] = await timed(async () => {
-    await db.execute(sql`ALTER TABLE usage_samples ADD CONSTRAINT usage_samples_pk PRIMARY KEY (server_id, feature, at)`);
+    await db.execute(
+      sql`ALTER TABLE usage_samples ADD CONSTRAINT usage_samples_pk PRIMARY KEY (server_id, feature, at)`,
+    );
     for (const ix of indexes.rows) await db.execute(sql.raw(ix.indexdef));
   });
   console.log(`  ${'indexes'.padEnd(34)} ${(ti / 1000).toFixed(1)} s`);
-  await step('series + cursors', sql`
+  await step(
+    'series + cursors',
+    sql`
     WITH l AS (SELECT DISTINCT ON (server_id, feature) server_id, feature, at, issued, used FROM usage_samples ORDER BY server_id, feature, at DESC),
     ser AS (INSERT INTO usage_series (server_id, feature, last_at, issued, used, reserved, queued) SELECT server_id, feature, at, issued, used, 0, 0 FROM l)
     INSERT INTO poll_cursors (server_id, poll_seq, last_poll_at, last_up_at, last_status)
-    SELECT server_id, 525600, ${YEAR_END.toISOString()}::timestamptz, ${YEAR_END.toISOString()}::timestamptz, 'UP' FROM l GROUP BY server_id`);
+    SELECT server_id, 525600, ${YEAR_END.toISOString()}::timestamptz, ${YEAR_END.toISOString()}::timestamptz, 'UP' FROM l GROUP BY server_id`,
+  );
   const [, tr] = await timed(() => store.history.rebuildRollups());
   console.log(`  ${'rollups (rebuildRollups)'.padEnd(34)} ${(tr / 1000).toFixed(1)} s`);
   await step('analyze', sql`ANALYZE`);
   const counts: Record<string, number> = {};
-  for (const t of ['checkout_sessions', 'checkout_session_days', 'usage_daily', 'usage_daily_totals', 'usage_samples', 'usage_samples_daily']) {
-    const r = (await db.execute(sql.raw(`SELECT count(*)::float8 AS n FROM ${t}`))) as unknown as { rows: Array<{ n: number }> };
+  for (const t of [
+    'checkout_sessions',
+    'checkout_session_days',
+    'usage_daily',
+    'usage_daily_totals',
+    'usage_samples',
+    'usage_samples_daily',
+  ]) {
+    const r = (await db.execute(sql.raw(`SELECT count(*)::float8 AS n FROM ${t}`))) as unknown as {
+      rows: Array<{ n: number }>;
+    };
     counts[t] = Number(r.rows[0].n);
   }
   return counts;
@@ -156,7 +182,9 @@ async function bench(driver: 'pglite' | 'postgres', n: number): Promise<void> {
     const url = new URL(ADMIN_URL);
     url.pathname = `/${name}`;
     store = await openStore({ databaseUrl: url.toString(), poolMax: 4 });
-    const have = (await store.db.execute(sql`SELECT count(*)::float8 AS n FROM checkout_sessions`)) as unknown as { rows: Array<{ n: number }> };
+    const have = (await store.db.execute(sql`SELECT count(*)::float8 AS n FROM checkout_sessions`)) as unknown as {
+      rows: Array<{ n: number }>;
+    };
     reused = KEEP && Number(have.rows[0].n) === n;
     if (!KEEP) {
       dropDb = async () => {
@@ -166,7 +194,9 @@ async function bench(driver: 'pglite' | 'postgres', n: number): Promise<void> {
         await a.end();
       };
     } else if (!reused && Number(have.rows[0].n) > 0) {
-      await store.db.execute(sql`TRUNCATE checkout_sessions, checkout_session_days, usage_daily, usage_samples, usage_series, usage_samples_daily, poll_cursors`);
+      await store.db.execute(
+        sql`TRUNCATE checkout_sessions, checkout_session_days, usage_daily, usage_samples, usage_series, usage_samples_daily, poll_cursors`,
+      );
     }
   } else {
     store = await openStore({});
@@ -177,7 +207,9 @@ async function bench(driver: 'pglite' | 'postgres', n: number): Promise<void> {
     let counts: Record<string, number>;
     if (reused) {
       counts = {};
-      const totals = (await store.db.execute(sql`SELECT count(*)::float8 AS n FROM usage_daily_totals`)) as unknown as { rows: Array<{ n: number }> };
+      const totals = (await store.db.execute(sql`SELECT count(*)::float8 AS n FROM usage_daily_totals`)) as unknown as {
+        rows: Array<{ n: number }>;
+      };
       if (Number(totals.rows[0].n) === 0) {
         const [, t] = await timed(() => store.history.rebuildRollups());
         await store.db.execute(sql`ANALYZE`);
@@ -186,14 +218,35 @@ async function bench(driver: 'pglite' | 'postgres', n: number): Promise<void> {
     } else {
       const [c, t] = await timed(() => load(store, n));
       counts = c;
-      console.log(`  load total ${(t / 1000).toFixed(1)} s; rows: ${Object.entries(counts).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
+      console.log(
+        `  load total ${(t / 1000).toFixed(1)} s; rows: ${Object.entries(counts)
+          .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+          .join(', ')}`,
+      );
     }
 
     const usage = new UsageService(store, () => NOW);
-    const config: AppConfig = { port: 0, host: '127.0.0.1', dataDir: ':memory:', servers: [], logLevel: 'silent', introspection: false, graphiql: false, httpLimits: { rateLimitMax: 0 } };
-    const app = await buildApp({ config, store, logger: pino({ level: 'silent' }), sources: {} as Record<string, LicenseSource>, now: () => NOW });
+    const config: AppConfig = {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: ':memory:',
+      servers: [],
+      logLevel: 'silent',
+      introspection: false,
+      graphiql: false,
+      httpLimits: { rateLimitMax: 0 },
+    };
+    const app = await buildApp({
+      config,
+      store,
+      logger: pino({ level: 'silent' }),
+      sources: {} as Record<string, LicenseSource>,
+      now: () => NOW,
+    });
     const boot = await app.services.auth.bootstrapAdmin();
-    const token = boot?.token ?? (await app.services.auth.issueToken({ userId: (await store.users.findByUsername('admin'))!.id })).token;
+    const token =
+      boot?.token ??
+      (await app.services.auth.issueToken({ userId: (await store.users.findByUsername('admin'))!.id })).token;
     const address = await app.fastify.listen({ port: 0, host: '127.0.0.1' });
     const http = async (filter: Record<string, string>) => {
       const res = await fetch(`${address}/graphql`, {
@@ -212,7 +265,9 @@ async function bench(driver: 'pglite' | 'postgres', n: number): Promise<void> {
       ['365 days, ending now', new Date(NOW.getTime() - 365 * DAY), NOW],
     ];
     console.log(`  usage(groupBy: [FEATURE, TIME], bucket: DAY), all row fields; median of ${RUNS} after 1 cold run`);
-    console.log(`  ${'window'.padEnd(22)} ${'rows'.padStart(6)} ${'HTTP cold'.padStart(10)} ${'HTTP median'.padStart(12)} ${'min'.padStart(9)} ${'max'.padStart(9)} ${'service median'.padStart(15)}`);
+    console.log(
+      `  ${'window'.padEnd(22)} ${'rows'.padStart(6)} ${'HTTP cold'.padStart(10)} ${'HTTP median'.padStart(12)} ${'min'.padStart(9)} ${'max'.padStart(9)} ${'service median'.padStart(15)}`,
+    );
     try {
       for (const [label, from, to] of windows) {
         const filter = { earliestTime: from.toISOString(), latestTime: to.toISOString() };
@@ -220,7 +275,18 @@ async function bench(driver: 'pglite' | 'postgres', n: number): Promise<void> {
         const hot: number[] = [];
         for (let i = 0; i < RUNS; i++) hot.push((await timed(() => http(filter)))[1]);
         const svc: number[] = [];
-        for (let i = 0; i < RUNS; i++) svc.push((await timed(() => usage.usage({ groupBy: ['FEATURE', 'TIME'], bucket: 'DAY', filter: { earliestTime: from, latestTime: to } })))[1]);
+        for (let i = 0; i < RUNS; i++)
+          svc.push(
+            (
+              await timed(() =>
+                usage.usage({
+                  groupBy: ['FEATURE', 'TIME'],
+                  bucket: 'DAY',
+                  filter: { earliestTime: from, latestTime: to },
+                }),
+              )
+            )[1],
+          );
         console.log(
           `  ${label.padEnd(22)} ${String(rows).padStart(6)} ${ms(cold).padStart(10)} ${ms(median(hot)).padStart(12)} ${ms(Math.min(...hot)).padStart(9)} ${ms(Math.max(...hot)).padStart(9)} ${ms(median(svc)).padStart(15)}`,
         );
@@ -228,13 +294,60 @@ async function bench(driver: 'pglite' | 'postgres', n: number): Promise<void> {
       // Other questions, on UsageService (one run each after a warm-up run): what the rollups do not cover costs more.
       const m30 = new Date(NOW.getTime() - 30 * DAY);
       const others: Array<[string, () => Promise<unknown>]> = [
-        ['FEATURE x DAY, 30 d, no rollup (raw)', () => usage.usage({ groupBy: ['FEATURE', 'TIME'], bucket: 'DAY', filter: { earliestTime: new Date(YEAR_END.getTime() - 30 * DAY), latestTime: YEAR_END }, forceRaw: true })],
-        ['USER, 30 d (per-user rollup)', () => usage.usage({ groupBy: ['USER'], filter: { earliestTime: m30, latestTime: NOW } })],
-        ['SERVER x FEATURE x MONTH, 365 d', () => usage.usage({ groupBy: ['SERVER', 'FEATURE', 'TIME'], bucket: 'MONTH', filter: { earliestTime: new Date(NOW.getTime() - 365 * DAY), latestTime: NOW } })],
-        ['FEATURE x DAY Europe/Berlin, 30 d (raw)', () => usage.usage({ groupBy: ['FEATURE', 'TIME'], bucket: 'DAY', timeZone: 'Europe/Berlin', filter: { earliestTime: m30, latestTime: NOW } })],
-        ['FEATURE x HOUR, 1 d (raw)', () => usage.usage({ groupBy: ['FEATURE', 'TIME'], bucket: 'HOUR', filter: { earliestTime: new Date(NOW.getTime() - DAY), latestTime: NOW } })],
-        ['HOST, 1 d (raw)', () => usage.usage({ groupBy: ['HOST'], filter: { earliestTime: new Date(NOW.getTime() - DAY), latestTime: NOW } })],
-        ['Feature.history x 60, 7 d, HOUR', () => usage.history(FEATURES, new Date(NOW.getTime() - 7 * DAY), NOW, 'HOUR')],
+        [
+          'FEATURE x DAY, 30 d, no rollup (raw)',
+          () =>
+            usage.usage({
+              groupBy: ['FEATURE', 'TIME'],
+              bucket: 'DAY',
+              filter: { earliestTime: new Date(YEAR_END.getTime() - 30 * DAY), latestTime: YEAR_END },
+              forceRaw: true,
+            }),
+        ],
+        [
+          'USER, 30 d (per-user rollup)',
+          () => usage.usage({ groupBy: ['USER'], filter: { earliestTime: m30, latestTime: NOW } }),
+        ],
+        [
+          'SERVER x FEATURE x MONTH, 365 d',
+          () =>
+            usage.usage({
+              groupBy: ['SERVER', 'FEATURE', 'TIME'],
+              bucket: 'MONTH',
+              filter: { earliestTime: new Date(NOW.getTime() - 365 * DAY), latestTime: NOW },
+            }),
+        ],
+        [
+          'FEATURE x DAY Europe/Berlin, 30 d (raw)',
+          () =>
+            usage.usage({
+              groupBy: ['FEATURE', 'TIME'],
+              bucket: 'DAY',
+              timeZone: 'Europe/Berlin',
+              filter: { earliestTime: m30, latestTime: NOW },
+            }),
+        ],
+        [
+          'FEATURE x HOUR, 1 d (raw)',
+          () =>
+            usage.usage({
+              groupBy: ['FEATURE', 'TIME'],
+              bucket: 'HOUR',
+              filter: { earliestTime: new Date(NOW.getTime() - DAY), latestTime: NOW },
+            }),
+        ],
+        [
+          'HOST, 1 d (raw)',
+          () =>
+            usage.usage({
+              groupBy: ['HOST'],
+              filter: { earliestTime: new Date(NOW.getTime() - DAY), latestTime: NOW },
+            }),
+        ],
+        [
+          'Feature.history x 60, 7 d, HOUR',
+          () => usage.history(FEATURES, new Date(NOW.getTime() - 7 * DAY), NOW, 'HOUR'),
+        ],
         ['Feature.utilizationHistogram x 60, 30 d', () => usage.histograms(FEATURES, m30, NOW)],
       ];
       for (const [label, fn] of others) {
@@ -255,18 +368,25 @@ async function bench(driver: 'pglite' | 'postgres', n: number): Promise<void> {
           startedAt: YEAR_END.toISOString(),
           count: 1,
         }));
-      const poll = (db: Parameters<typeof store.history.recordPoll>[1], minute: number, sessions: ReturnType<typeof checkouts>) =>
-        store.history.recordPoll({
-          serverId: 's0',
-          at: new Date(YEAR_END.getTime() + minute * 60_000),
-          status: 'UP',
-          sessions,
-          closableFeatures: [...new Set(sessions.map((x) => x.feature))],
-          presentFeatures: FEATURES.filter((f) => f.serverId === 's0').map((f) => f.feature),
-          closeAbsent: false,
-          samples: [],
-          sampleEvery: 10,
-        }, db);
+      const poll = (
+        db: Parameters<typeof store.history.recordPoll>[1],
+        minute: number,
+        sessions: ReturnType<typeof checkouts>,
+      ) =>
+        store.history.recordPoll(
+          {
+            serverId: 's0',
+            at: new Date(YEAR_END.getTime() + minute * 60_000),
+            status: 'UP',
+            sessions,
+            closableFeatures: [...new Set(sessions.map((x) => x.feature))],
+            presentFeatures: FEATURES.filter((f) => f.serverId === 's0').map((f) => f.feature),
+            closeAbsent: false,
+            samples: [],
+            sampleEvery: 10,
+          },
+          db,
+        );
       // In a transaction rolled back at the end (the polls nest as savepoints), so a kept database stays as loaded.
       const rollback = new Error('rollback');
       await store.db
@@ -274,7 +394,9 @@ async function bench(driver: 'pglite' | 'postgres', n: number): Promise<void> {
           const [r1, w1] = await timed(() => poll(tx, 1, checkouts(0, 1000)));
           const [r2, w2] = await timed(() => poll(tx, 2, checkouts(100, 1000)));
           const [, w3] = await timed(() => poll(tx, 3, checkouts(100, 1000)));
-          console.log(`  poll write, 1,000 new checkouts: ${ms(w1)} (${r1.opened} opened); 100 closed + 100 opened: ${ms(w2)} (${r2.closed} closed); unchanged: ${ms(w3)}`);
+          console.log(
+            `  poll write, 1,000 new checkouts: ${ms(w1)} (${r1.opened} opened); 100 closed + 100 opened: ${ms(w2)} (${r2.closed} closed); unchanged: ${ms(w3)}`,
+          );
           throw rollback;
         })
         .catch((e: unknown) => {

@@ -26,7 +26,13 @@ async function main() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-ws-attack-'));
   const server = spawn(process.execPath, [path.join(root, 'bin/licensegraph.js'), 'serve'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', LICENSEGRAPH_DATA_DIR: dataDir, LOG_LEVEL: 'info', LICENSEGRAPH_FROM_SOURCE: '1' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      LICENSEGRAPH_DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      LICENSEGRAPH_FROM_SOURCE: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -40,9 +46,17 @@ async function main() {
     }
     const url = /"url":"(http:[^"]+)\/graphql"/.exec(out)[1];
     const admin = /\n\s+(lg_\S+)\n/.exec(err)[1];
-    const gql = async (query, token) => (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) })).json();
+    const gql = async (query, token) =>
+      (
+        await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query }),
+        })
+      ).json();
     await gql('mutation { createUser(username: "attacker", role: VIEWER) { id } }', admin);
-    const token = (await gql('mutation { createAccessToken(username: "attacker") { token } }', admin)).data.createAccessToken.token;
+    const token = (await gql('mutation { createAccessToken(username: "attacker") { token } }', admin)).data
+      .createAccessToken.token;
     await fetch(`${url}/api/licenses/report`, { headers: { authorization: `Bearer ${admin}` } }); // warm the simulator
     await sleep(1000);
     const rssBefore = rssMb(server.pid);
@@ -68,12 +82,21 @@ async function main() {
       const c = { acked: false, errors: 0, code: 0, refused: 0 };
       conns.push({ ws, c });
       ws.on('unexpected-response', (_q, res) => ((c.refused = res.statusCode), ws.terminate()));
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } })));
+      ws.on('open', () =>
+        ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } })),
+      );
       ws.on('message', (d) => {
         const m = JSON.parse(String(d));
         if (m.type === 'connection_ack') {
           c.acked = true;
-          for (let j = 0; j < SUBS; j++) ws.send(JSON.stringify({ id: `s${j}`, type: 'subscribe', payload: { query: 'subscription { featureUsageChanged { feature } }' } }));
+          for (let j = 0; j < SUBS; j++)
+            ws.send(
+              JSON.stringify({
+                id: `s${j}`,
+                type: 'subscribe',
+                payload: { query: 'subscription { featureUsageChanged { feature } }' },
+              }),
+            );
         } else if (m.type === 'error') c.errors++;
       });
       ws.on('close', (code) => (c.code = code));
@@ -89,9 +112,20 @@ async function main() {
       JSON.stringify(
         {
           root,
-          healthz: { probes: times.length, medianMs: Math.round(sorted[sorted.length >> 1]), p90Ms: Math.round(sorted[Math.floor(sorted.length * 0.9)]), maxMs: Math.round(sorted[sorted.length - 1]), over1s: times.filter((t) => t > 1000).length },
+          healthz: {
+            probes: times.length,
+            medianMs: Math.round(sorted[sorted.length >> 1]),
+            p90Ms: Math.round(sorted[Math.floor(sorted.length * 0.9)]),
+            maxMs: Math.round(sorted[sorted.length - 1]),
+            over1s: times.filter((t) => t > 1000).length,
+          },
           rssMb: { before: Math.round(rssBefore), peak: Math.round(rssPeak) },
-          connections: { acked: acked.length, stillOpen: acked.filter(({ c }) => !c.code).length, refused429: conns.filter(({ c }) => c.refused === 429).length, closeCodes: [...new Set(conns.map(({ c }) => c.code))] },
+          connections: {
+            acked: acked.length,
+            stillOpen: acked.filter(({ c }) => !c.code).length,
+            refused429: conns.filter(({ c }) => c.refused === 429).length,
+            closeCodes: [...new Set(conns.map(({ c }) => c.code))],
+          },
           subscriptionErrors: acked.reduce((n, { c }) => n + c.errors, 0),
           wsConnectionsGauge: (/^licensegraph_ws_connections\S*\s+(\d+)/m.exec(metrics) || [])[1],
         },

@@ -25,7 +25,9 @@ fs.rmSync(dist, { recursive: true, force: true });
 const tsc = spawnSync(process.execPath, [tscPath, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (tsc.status !== 0) {
   fs.rmSync(dist, { recursive: true, force: true });
-  console.error('licensegraph: the TypeScript build failed (errors above); dist/ was removed, so nothing stale can run.');
+  console.error(
+    'licensegraph: the TypeScript build failed (errors above); dist/ was removed, so nothing stale can run.',
+  );
   process.exit(1);
 }
 fs.cpSync(path.join(root, 'src/store/migrations'), path.join(dist, 'store/migrations'), { recursive: true });

@@ -16,7 +16,10 @@ import { openStore, type Store } from './store';
 /** Where running utility process groups are recorded: the PGlite data directory, or a per-user temp directory. */
 function childRecordDir(config: AppConfig): string {
   if (!config.databaseUrl) return path.join(config.dataDir, 'children');
-  return path.join(os.tmpdir(), `licensegraph-children-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`);
+  return path.join(
+    os.tmpdir(),
+    `licensegraph-children-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`,
+  );
 }
 
 /** How long start-up failures may spend closing what was opened before the process exits anyway. */
@@ -49,16 +52,30 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: AppConfig = loadConfig(), logger: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+export async function startServer(
+  config: AppConfig = loadConfig(),
+  logger: Logger = pino({ level: config.logLevel }),
+): Promise<RunningServer> {
   if (!config.databaseUrl) fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const sharedBuffers = process.env.LICENSEGRAPH_PGLITE_SHARED_BUFFERS;
-  if (sharedBuffers !== undefined && !/^\d+(kB|MB|GB)$/.test(sharedBuffers)) throw new ConfigError('LICENSEGRAPH_PGLITE_SHARED_BUFFERS', 'must be a size like 32MB');
+  if (sharedBuffers !== undefined && !/^\d+(kB|MB|GB)$/.test(sharedBuffers))
+    throw new ConfigError('LICENSEGRAPH_PGLITE_SHARED_BUFFERS', 'must be a size like 32MB');
   // Utilities (lmutil) a previous process left hung when it was killed with SIGKILL: kill them, then record ours.
   const children = childRecordDir(config);
   const reaped = reapStaleChildGroups(children);
-  if (reaped.length) logger.warn({ processGroups: reaped, dir: children }, 'killed license-server utilities left running by a previous licensegraph process');
+  if (reaped.length)
+    logger.warn(
+      { processGroups: reaped, dir: children },
+      'killed license-server utilities left running by a previous licensegraph process',
+    );
   recordChildGroupsIn(children);
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, purpose: 'server', logger: storeLogger(logger), pgliteSharedBuffers: sharedBuffers });
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : config.dataDir,
+    purpose: 'server',
+    logger: storeLogger(logger),
+    pgliteSharedBuffers: sharedBuffers,
+  });
   let app: App;
   try {
     app = await buildApp({ config, logger, store, poller: { start: true } });
@@ -82,10 +99,15 @@ export async function startServer(config: AppConfig = loadConfig(), logger: Logg
       ].join('\n'),
     );
   }
-  const admin = config.databaseUrl ? null : await startAdminSocket(config.dataDir, app.services.auth, app.services.deploymentReports).catch((e: Error) => {
-    logger.warn({ err: e.message, path: adminSocketPath(config.dataDir) }, 'admin socket unavailable: the CLI cannot manage users while the server runs');
-    return null;
-  });
+  const admin = config.databaseUrl
+    ? null
+    : await startAdminSocket(config.dataDir, app.services.auth, app.services.deploymentReports).catch((e: Error) => {
+        logger.warn(
+          { err: e.message, path: adminSocketPath(config.dataDir) },
+          'admin socket unavailable: the CLI cannot manage users while the server runs',
+        );
+        return null;
+      });
   let address: string;
   try {
     address = await app.fastify.listen({ port: config.port, host: config.host });
@@ -99,7 +121,10 @@ export async function startServer(config: AppConfig = loadConfig(), logger: Logg
     });
     throw new ListenError(config.host, config.port, e as NodeJS.ErrnoException);
   }
-  logger.info({ url: `${address}/graphql`, servers: config.servers.map((s) => `${s.id} (${s.type})`), store: store.kind }, 'licensegraph listening');
+  logger.info(
+    { url: `${address}/graphql`, servers: config.servers.map((s) => `${s.id} (${s.type})`), store: store.kind },
+    'licensegraph listening',
+  );
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -124,7 +149,9 @@ export async function startServer(config: AppConfig = loadConfig(), logger: Logg
  * LICENSEGRAPH_SHUTDOWN_TIMEOUT_SECONDS (default 30), exits 1 at once.
  */
 export function installSignalHandlers(server: RunningServer, logger: Logger): void {
-  const graceMs = (server.app.services.config.httpLimits?.shutdownTimeoutSeconds ?? DEFAULT_HTTP_LIMITS.shutdownTimeoutSeconds) * 1000;
+  const graceMs =
+    (server.app.services.config.httpLimits?.shutdownTimeoutSeconds ?? DEFAULT_HTTP_LIMITS.shutdownTimeoutSeconds) *
+    1000;
   let stopping = false;
   const stop = (sig: string) => {
     if (stopping) {

@@ -7,7 +7,13 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { GraphQLError } from 'graphql';
 import pino, { type Logger } from 'pino';
 import type { AppConfig } from './config/types';
@@ -95,7 +101,13 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   // Per-app Prometheus registry (src/http/metrics.ts); sources are wrapped only to time their fetches.
   const metrics = new AppMetrics();
   const snapshots = new SnapshotService(
-    config.servers.map((c) => ({ config: c, source: metrics.instrumentSource(c.id, opts.sources?.[c.id] ?? (c.type === 'ingest' ? new IngestSource(c) : createSource(c))) })),
+    config.servers.map((c) => ({
+      config: c,
+      source: metrics.instrumentSource(
+        c.id,
+        opts.sources?.[c.id] ?? (c.type === 'ingest' ? new IngestSource(c) : createSource(c)),
+      ),
+    })),
     { now: opts.now, logger },
   );
   // Build the GraphQL view of each new snapshot when it arrives (the poll pays), not in the first request after it.
@@ -104,10 +116,32 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
   // Live events for subscriptions: snapshot diffs and alerts on an event bus (NOTIFY fan-out on PostgreSQL).
   const live = createLiveServices({ config, store: opts.store, snapshots, logger, now: opts.now, timers: opts.timers });
   // Usage history: the poller records polls, the ingest path records pushes; usage queries read it back.
-  const history = new HistoryService(opts.store, snapshots, { sampleEvery: opts.poller?.sampleEvery, now: opts.now, logger, ingestLimits: config.ingestLimits });
+  const history = new HistoryService(opts.store, snapshots, {
+    sampleEvery: opts.poller?.sampleEvery,
+    now: opts.now,
+    logger,
+    ingestLimits: config.ingestLimits,
+  });
   const usage = new UsageService(opts.store, opts.now);
-  const poller = new Poller(snapshots, history, opts.store, { now: opts.now, timers: opts.timers, ...opts.poller }, logger);
-  const services: Services = { config, logger, snapshots, store: opts.store, auth, events: live.events, alerts: live.alerts, history, usage, poller };
+  const poller = new Poller(
+    snapshots,
+    history,
+    opts.store,
+    { now: opts.now, timers: opts.timers, ...opts.poller },
+    logger,
+  );
+  const services: Services = {
+    config,
+    logger,
+    snapshots,
+    store: opts.store,
+    auth,
+    events: live.events,
+    alerts: live.alerts,
+    history,
+    usage,
+    poller,
+  };
   await live.events.start();
 
   // Query and HTTP limits (src/graphql/limits.ts, src/http/limits.ts): body size, timeouts, rate limit, document limits.
@@ -126,7 +160,10 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     reply.header('x-request-id', req.id);
   });
   // Requests served per month (the deployment report's counters): counted in memory, flushed in batches.
-  const requests = new RequestCounter(opts.store, { now: opts.now, onError: (err) => logger.warn({ err }, 'could not flush request counters') });
+  const requests = new RequestCounter(opts.store, {
+    now: opts.now,
+    onError: (err) => logger.warn({ err }, 'could not flush request counters'),
+  });
   services.requests = requests;
   services.deploymentReports = new DeploymentReportService(services, monthlyUsageProvider(services), opts.now);
   requests.start();
@@ -135,25 +172,41 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     // Served requests only: a request rejected (401, 403, 413, 429...) or failed (5xx) was not served.
     if (reply.statusCode >= 400) return;
     // API requests only: GraphQL operations (POST, or GET with a query) and REST; not pages, assets or health.
-    if ((url.startsWith('/graphql') && (req.method === 'POST' || url.includes('query='))) || url.startsWith('/api/') || url.startsWith('/license/')) requests.count();
+    if (
+      (url.startsWith('/graphql') && (req.method === 'POST' || url.includes('query='))) ||
+      url.startsWith('/api/') ||
+      url.startsWith('/license/')
+    )
+      requests.count();
   });
   metrics.registerHttpHooks(fastify);
   // Before any route is declared: the rate limit attaches to the routes declared after it.
-  const { wsRateLimit, authFailures } = await registerHttpLimits(fastify, { http: httpLimits, graphql: graphqlLimits, logger });
+  const { wsRateLimit, authFailures } = await registerHttpLimits(fastify, {
+    http: httpLimits,
+    graphql: graphqlLimits,
+    logger,
+  });
 
   const requestIdPlugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, contextValue }) {
           for (const e of errors) {
-            if (!isExpected(e)) logger.error({ err: e.originalError ?? e, requestId: contextValue.requestId, path: e.path }, 'unexpected GraphQL error');
+            if (!isExpected(e))
+              logger.error(
+                { err: e.originalError ?? e, requestId: contextValue.requestId, path: e.path },
+                'unexpected GraphQL error',
+              );
           }
         },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind === 'single' && !response.body.singleResult.errors) contextValue.outcome.ok = true;
           if (response.body.kind === 'single' && response.body.singleResult.errors) {
             for (const e of response.body.singleResult.errors) {
-              (e as { extensions?: Record<string, unknown> }).extensions = { ...(e.extensions ?? {}), requestId: contextValue.requestId };
+              (e as { extensions?: Record<string, unknown> }).extensions = {
+                ...(e.extensions ?? {}),
+                requestId: contextValue.requestId,
+              };
             }
           }
         },
@@ -199,7 +252,13 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       return reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="licensegraph"')
-        .send(restError('UNAUTHENTICATED', 'Authentication required: send "Authorization: Bearer <token>" with a valid, unexpired access token', req.id));
+        .send(
+          restError(
+            'UNAUTHENTICATED',
+            'Authentication required: send "Authorization: Bearer <token>" with a valid, unexpired access token',
+            req.id,
+          ),
+        );
     }
     req.lgContext = createContext(services, req.id, principal);
   };
@@ -225,7 +284,12 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       if (req.method === 'OPTIONS') return;
       const principal = await authenticate(req);
       req.principal = principal;
-      if (!principal || req.method !== 'POST' || !String(req.headers['content-type'] ?? '').startsWith('application/json')) return;
+      if (
+        !principal ||
+        req.method !== 'POST' ||
+        !String(req.headers['content-type'] ?? '').startsWith('application/json')
+      )
+        return;
       const body = req.body as { query?: unknown; operationName?: unknown; variables?: unknown } | null;
       if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.query !== 'string') return;
       if (!responseCache.cacheable(body.query)) return;
@@ -234,13 +298,22 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
       const key = responseCache.key(principal.role, body.query, body.operationName, body.variables, versions);
       const hit = responseCache.get(key);
       if (hit !== undefined) {
-        return reply.code(200).header('content-type', 'application/json; charset=utf-8').header('x-cache', 'HIT').send(hit as unknown as string);
+        return reply
+          .code(200)
+          .header('content-type', 'application/json; charset=utf-8')
+          .header('x-cache', 'HIT')
+          .send(hit as unknown as string);
       }
       req.responseCacheKey = key;
       req.responseCacheVersions = versions;
     },
     onSend: async (req, reply, payload) => {
-      if (req.responseCacheKey && reply.statusCode === 200 && typeof payload === 'string' && req.lgContext?.outcome.ok) {
+      if (
+        req.responseCacheKey &&
+        reply.statusCode === 200 &&
+        typeof payload === 'string' &&
+        req.lgContext?.outcome.ok
+      ) {
         // Store only if no new snapshot arrived while this request executed.
         if (responseCache.freshVersions() === req.responseCacheVersions) {
           // Encode once: the buffer is both sent now and kept (a string would be measured and encoded again).
@@ -258,12 +331,21 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
           principal = req.principal !== undefined ? req.principal : await authenticate(req);
         } catch (err) {
           logger.error({ err, requestId: req.id }, 'authentication failed unexpectedly');
-          throw new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: req.id, http: { status: 500 } } });
+          throw new GraphQLError('Internal server error', {
+            extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: req.id, http: { status: 500 } },
+          });
         }
         if (!principal) {
-          throw new GraphQLError('Authentication required: send "Authorization: Bearer <token>" with a valid, unexpired access token', {
-            extensions: { code: 'UNAUTHENTICATED', requestId: req.id, http: { status: 401, headers: new Map([['www-authenticate', 'Bearer realm="licensegraph"']]) } },
-          });
+          throw new GraphQLError(
+            'Authentication required: send "Authorization: Bearer <token>" with a valid, unexpired access token',
+            {
+              extensions: {
+                code: 'UNAUTHENTICATED',
+                requestId: req.id,
+                http: { status: 401, headers: new Map([['www-authenticate', 'Bearer realm="licensegraph"']]) },
+              },
+            },
+          );
         }
         const ctx = createContext(services, req.id, principal);
         req.lgContext = ctx;
@@ -277,7 +359,9 @@ export async function buildApp(opts: BuildOptions): Promise<App> {
     const servers = snapshots.serverIds().map((id) => ({ id, polled: snapshots.peek(id) !== null }));
     const storeOk = await opts.store.ping(2000);
     const ready = storeOk && servers.every((s) => s.polled);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', store: storeOk ? 'ok' : 'unreachable', servers });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not ready', store: storeOk ? 'ok' : 'unreachable', servers });
   });
 
   // Prometheus metrics (flexlm_exporter-compatible license gauges + our own); token unless LICENSEGRAPH_METRICS_PUBLIC.

@@ -19,20 +19,28 @@ const VERSION: string = require('../../package.json').version;
 
 function positiveInt(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 3650) throw new InvalidArgumentError('must be a whole number of days from 1 to 3650');
+  if (!Number.isInteger(n) || n < 1 || n > 3650)
+    throw new InvalidArgumentError('must be a whole number of days from 1 to 3650');
   return n;
 }
 
 function table(rows: Array<Record<string, unknown>>, cols: string[]): string {
   const cell = (v: unknown) => (v === null || v === undefined ? '-' : v instanceof Date ? v.toISOString() : String(v));
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(cols), ...rows.map((r) => line(cols.map((c) => cell(r[c]))))].join('\n') + '\n';
 }
 
 export function buildProgram(): Command {
   const program = new Command();
-  program.name('licensegraph').description('License-usage monitoring API for FlexNet, RLM and other license servers').version(VERSION);
+  program
+    .name('licensegraph')
+    .description('License-usage monitoring API for FlexNet, RLM and other license servers')
+    .version(VERSION);
   program.showHelpAfterError();
 
   program
@@ -74,7 +82,17 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
       const users = (await adminOp({ op: 'user.list', args: {} })) as User[];
-      process.stdout.write(o.json ? JSON.stringify(users) + '\n' : table(users as unknown as Array<Record<string, unknown>>, ['id', 'username', 'role', 'disabled', 'createdAt']));
+      process.stdout.write(
+        o.json
+          ? JSON.stringify(users) + '\n'
+          : table(users as unknown as Array<Record<string, unknown>>, [
+              'id',
+              'username',
+              'role',
+              'disabled',
+              'createdAt',
+            ]),
+      );
     });
 
   const token = program.command('token').description('Manage access tokens');
@@ -85,13 +103,24 @@ export function buildProgram(): Command {
     .requiredOption('--username <name>', 'the user the token belongs to')
     .option('--expires-in-days <n>', 'expire after N days (default: never)', positiveInt)
     .option('--name <name>', 'a label to recognise the token by')
-    .option('--server <id>', 'push scope: a server id the token may push to (repeatable; default: every ingest-type server)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--server <id>',
+      'push scope: a server id the token may push to (repeatable; default: every ingest-type server)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(async (o: { username: string; expiresInDays?: number; name?: string; server?: string[] }) => {
-      const args = { username: o.username, expiresInDays: o.expiresInDays ?? null, name: o.name ?? null, servers: o.server ?? null };
+      const args = {
+        username: o.username,
+        expiresInDays: o.expiresInDays ?? null,
+        name: o.name ?? null,
+        servers: o.server ?? null,
+      };
       const r = (await adminOp({ op: 'token.generate', args })) as { token: string; info: AccessTokenInfo };
       process.stdout.write(r.token + '\n');
       const scope = r.info.servers ? `, may push to ${r.info.servers.join(', ')}` : '';
-      process.stderr.write(`token ${r.info.id} (${r.info.prefix}…) for ${o.username}${r.info.expiresAt ? `, expires ${String(r.info.expiresAt)}` : ''}${scope}\n`);
+      process.stderr.write(
+        `token ${r.info.id} (${r.info.prefix}…) for ${o.username}${r.info.expiresAt ? `, expires ${String(r.info.expiresAt)}` : ''}${scope}\n`,
+      );
     });
   token
     .command('list')
@@ -100,7 +129,14 @@ export function buildProgram(): Command {
     .action(async (o: { json?: boolean }) => {
       const list = (await adminOp({ op: 'token.list', args: {} })) as AccessTokenInfo[];
       process.stdout.write(
-        o.json ? JSON.stringify(list) + '\n' : table(list.map((t) => ({ ...t, servers: t.servers?.join(',') ?? null })) as unknown as Array<Record<string, unknown>>, ['id', 'username', 'name', 'prefix', 'servers', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt']),
+        o.json
+          ? JSON.stringify(list) + '\n'
+          : table(
+              list.map((t) => ({ ...t, servers: t.servers?.join(',') ?? null })) as unknown as Array<
+                Record<string, unknown>
+              >,
+              ['id', 'username', 'name', 'prefix', 'servers', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt'],
+            ),
       );
     });
   token

@@ -48,13 +48,23 @@ export function detectFormat(text: string): { format: InputFormat; why: string }
   const head = text.slice(0, 256 * 1024);
   const first = /\S/.exec(head)?.[0];
   if (first === '{' || first === '[') return { format: 'json', why: 'the input starts with a JSON object' };
-  if (/^\s*Feature\s+Version\s+#licenses\b/m.test(head)) return { format: 'lmstat-i', why: 'an lmstat -i "Feature Version #licenses" table header' };
-  if (/^\s*(?:rlmutil v|rlm status on |-+ ISV servers -+|\S+ license pool status on |\S+ license usage status on |Error connecting to "[^"]*" server)/m.test(head)) {
+  if (/^\s*Feature\s+Version\s+#licenses\b/m.test(head))
+    return { format: 'lmstat-i', why: 'an lmstat -i "Feature Version #licenses" table header' };
+  if (
+    /^\s*(?:rlmutil v|rlm status on |-+ ISV servers -+|\S+ license pool status on |\S+ license usage status on |Error connecting to "[^"]*" server)/m.test(
+      head,
+    )
+  ) {
     return { format: 'rlmstat', why: 'rlmstat lines (rlm status / ISV servers / license pool status)' };
   }
   const timed = head.match(/^ ?\d{1,2}:\d{2}:\d{2} \([^)\s]+\) /gm);
-  if (timed && timed.length >= 2) return { format: 'flexlm-log', why: 'FlexLM debug log lines ("H:MM:SS (daemon) ...")' };
-  if (/^\s*(?:Users of |License server status:|Flexible License Manager status|Vendor daemon status|lmutil - Copyright|\S+: license server (?:UP|DOWN))/m.test(head)) {
+  if (timed && timed.length >= 2)
+    return { format: 'flexlm-log', why: 'FlexLM debug log lines ("H:MM:SS (daemon) ...")' };
+  if (
+    /^\s*(?:Users of |License server status:|Flexible License Manager status|Vendor daemon status|lmutil - Copyright|\S+: license server (?:UP|DOWN))/m.test(
+      head,
+    )
+  ) {
     return { format: 'lmstat', why: 'lmstat -a lines (License server status / Users of ...)' };
   }
   return { format: 'lmstat', why: 'nothing recognisable; reading it as lmstat -a' };
@@ -62,7 +72,8 @@ export function detectFormat(text: string): { format: InputFormat; why: string }
 
 async function readInput(file: string | undefined, io: ParseIo): Promise<{ text: string; name: string }> {
   if (file === undefined || file === '-') {
-    if (file === undefined && io.stdinIsTTY) throw new CliError('no input: give a FILE, or "-" and pipe the output into stdin', 2);
+    if (file === undefined && io.stdinIsTTY)
+      throw new CliError('no input: give a FILE, or "-" and pipe the output into stdin', 2);
     return { text: await io.readStdin(), name: 'stdin' };
   }
   let st: fs.Stats;
@@ -70,7 +81,10 @@ async function readInput(file: string | undefined, io: ParseIo): Promise<{ text:
     st = fs.statSync(file);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new CliError(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message}`, 2);
+    throw new CliError(
+      `cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.message}`,
+      2,
+    );
   }
   if (st.isDirectory()) throw new CliError(`cannot read ${file}: it is a directory`, 2);
   try {
@@ -90,13 +104,22 @@ export async function runParse(file: string | undefined, opts: ParseCommandOptio
   let now = new Date();
   if (opts.now !== undefined) {
     const ms = /^\d{4}-\d{2}-\d{2}/.test(opts.now) ? Date.parse(opts.now) : NaN;
-    if (!Number.isFinite(ms)) throw new CliError(`--now must be an ISO date-time such as 2026-01-20T12:00:00Z (got "${opts.now}")`, 2);
+    if (!Number.isFinite(ms))
+      throw new CliError(`--now must be an ISO date-time such as 2026-01-20T12:00:00Z (got "${opts.now}")`, 2);
     now = new Date(ms);
   }
   const { isValidTimeZone } = await import('../domain/time');
-  if (opts.timeZone !== undefined && !isValidTimeZone(opts.timeZone)) throw new CliError(`--time-zone must be an IANA time zone such as Europe/Berlin (got "${opts.timeZone}")`, 2);
+  if (opts.timeZone !== undefined && !isValidTimeZone(opts.timeZone))
+    throw new CliError(`--time-zone must be an IANA time zone such as Europe/Berlin (got "${opts.timeZone}")`, 2);
   const fd = opts.fallbackDate;
-  if (fd !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(fd) && Number.isFinite(Date.parse(`${fd}T00:00:00Z`)) && new Date(`${fd}T00:00:00Z`).toISOString().startsWith(fd))) {
+  if (
+    fd !== undefined &&
+    !(
+      /^\d{4}-\d{2}-\d{2}$/.test(fd) &&
+      Number.isFinite(Date.parse(`${fd}T00:00:00Z`)) &&
+      new Date(`${fd}T00:00:00Z`).toISOString().startsWith(fd)
+    )
+  ) {
     throw new CliError(`--fallback-date must be a date such as 2026-12-01 (got "${opts.fallbackDate}")`, 2);
   }
   const serverId = opts.serverId ?? 'cli';
@@ -161,7 +184,16 @@ export async function runParse(file: string | undefined, opts: ParseCommandOptio
  */
 export interface LmstatIOutput {
   format: 'lmstat-i';
-  features: Array<{ name: string; version: string | null; count: number | null; uncounted: boolean; expiry: string | null; expiryRaw: string | null; permanent: boolean; vendor: string | null }>;
+  features: Array<{
+    name: string;
+    version: string | null;
+    count: number | null;
+    uncounted: boolean;
+    expiry: string | null;
+    expiryRaw: string | null;
+    permanent: boolean;
+    vendor: string | null;
+  }>;
   warnings: import('../domain/snapshot').ParseWarning[];
   note: string;
 }
@@ -169,7 +201,16 @@ export interface LmstatIOutput {
 function lmstatIOutput(r: import('../sources/flexlm/parse-i').LmstatIResult): LmstatIOutput {
   return {
     format: 'lmstat-i',
-    features: r.features.map((f) => ({ name: f.name, version: f.version, count: f.issued, uncounted: f.uncounted, expiry: f.expiry, expiryRaw: f.expiryRaw, permanent: f.permanent, vendor: f.vendor })),
+    features: r.features.map((f) => ({
+      name: f.name,
+      version: f.version,
+      count: f.issued,
+      uncounted: f.uncounted,
+      expiry: f.expiry,
+      expiryRaw: f.expiryRaw,
+      permanent: f.permanent,
+      vendor: f.vendor,
+    })),
     warnings: r.warnings,
     note: 'lmstat -i lists the licenses in the license file, not their use: run lmstat -a for usage',
   };
@@ -195,12 +236,20 @@ function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 export function registerParseCommand(program: Command): void {
   program
     .command('parse')
-    .description('Parse a captured lmstat / lmstat -i / rlmstat output or LicenseSummary JSON and print the report as JSON, or a FlexLM debug log and print its events')
+    .description(
+      'Parse a captured lmstat / lmstat -i / rlmstat output or LicenseSummary JSON and print the report as JSON, or a FlexLM debug log and print its events',
+    )
     .argument('[file]', 'the captured output; "-" or nothing reads stdin')
     .option('--format <format>', `one of ${INPUT_FORMATS.join(', ')} (default: detected)`)
     .option('--server-id <id>', 'server id to report under', 'cli')
-    .option('--time-zone <tz>', "IANA zone the server prints start times (debug logs: all times) in (default: this machine's)")
-    .option('--now <iso>', 'when the output was captured, if it does not say (lmstat "status on", rlmstat statistics, JSON server.fetchedAt win); start times are inferred before it (default: now)')
+    .option(
+      '--time-zone <tz>',
+      "IANA zone the server prints start times (debug logs: all times) in (default: this machine's)",
+    )
+    .option(
+      '--now <iso>',
+      'when the output was captured, if it does not say (lmstat "status on", rlmstat statistics, JSON server.fetchedAt win); start times are inferred before it (default: now)',
+    )
     .option('--fallback-date <date>', 'debug logs: the date (YYYY-MM-DD) of the lines before the first date line')
     .action(async (file: string | undefined, opts: ParseCommandOptions) => {
       const code = await runParse(file, opts, {

@@ -20,7 +20,10 @@ interface ExportOptions {
 
 function instant(v: string | undefined, name: string): Date | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(v) || Number.isNaN(Date.parse(v))) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(v) ||
+    Number.isNaN(Date.parse(v))
+  ) {
     throw new CliError(`--${name} must be an ISO-8601 date (YYYY-MM-DD) or date-time with a zone`, 2);
   }
   return new Date(v);
@@ -36,13 +39,21 @@ export async function exportReport(o: ExportOptions): Promise<{ json: string; ti
   if (!config.databaseUrl) fs.mkdirSync(config.dataDir, { recursive: true });
   let store;
   try {
-    store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, purpose: 'cli' });
+    store = await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.databaseUrl ? undefined : config.dataDir,
+      purpose: 'cli',
+    });
   } catch (e) {
     if (!(e instanceof DataDirLockedError)) throw e;
     const { adminSocketPath, callAdminSocket } = await import('../http/admin-socket');
     const sock = adminSocketPath(config.dataDir);
     if (!fs.existsSync(sock)) throw new CliError(e.message);
-    const res = await callAdminSocket(sock, { op: 'report.export', args: { from: from?.toISOString(), to: to?.toISOString() } }, 60_000);
+    const res = await callAdminSocket(
+      sock,
+      { op: 'report.export', args: { from: from?.toISOString(), to: to?.toISOString() } },
+      60_000,
+    );
     if (!res.ok) throw new CliError(res.error.message);
     const report = res.result as { timestamp: string };
     return { json: JSON.stringify(report), timestamp: report.timestamp };
@@ -59,7 +70,9 @@ export async function exportReport(o: ExportOptions): Promise<{ json: string; ti
   }
 }
 
-export async function verifyReportFile(file: string): Promise<{ ok: boolean; claimed: unknown; actual: string | null; message: string }> {
+export async function verifyReportFile(
+  file: string,
+): Promise<{ ok: boolean; claimed: unknown; actual: string | null; message: string }> {
   let text: string | null;
   try {
     const st = fs.statSync(file);
@@ -79,24 +92,35 @@ export async function verifyReportFile(file: string): Promise<{ ok: boolean; cla
   try {
     report = JSON.parse(text);
   } catch {
-    return { ok: false, claimed: null, actual: null, message: `${file}: the report is not valid JSON (it was changed or truncated)` };
+    return {
+      ok: false,
+      claimed: null,
+      actual: null,
+      message: `${file}: the report is not valid JSON (it was changed or truncated)`,
+    };
   }
-  if (!report || typeof report !== 'object' || Array.isArray(report)) return { ok: false, claimed: null, actual: null, message: `${file}: not a report object` };
+  if (!report || typeof report !== 'object' || Array.isArray(report))
+    return { ok: false, claimed: null, actual: null, message: `${file}: not a report object` };
   const { verifyChecksum } = await import('../domain/canonical');
   const v = verifyChecksum(report as Record<string, unknown>);
   return {
     ok: v.ok,
     claimed: v.claimed,
     actual: v.actual,
-    message: v.ok ? `checksum OK: ${v.actual}` : `checksum MISMATCH: the report says ${String(v.claimed)} but its content gives ${v.actual}`,
+    message: v.ok
+      ? `checksum OK: ${v.actual}`
+      : `checksum MISMATCH: the report says ${String(v.claimed)} but its content gives ${v.actual}`,
   };
 }
 
 export function registerReportExportCommands(program: Command): void {
-  const report = program.commands.find((c) => c.name() === 'report') ?? program.command('report').description('Reports');
+  const report =
+    program.commands.find((c) => c.name() === 'report') ?? program.command('report').description('Reports');
   report
     .command('export')
-    .description('Generate the deployment report (counters, usage, licenses, servers, checksum); nothing is sent anywhere')
+    .description(
+      'Generate the deployment report (counters, usage, licenses, servers, checksum); nothing is sent anywhere',
+    )
     .option('--format <format>', 'json or tar', 'json')
     .option('--from <date>', 'period start (default: the first day of the month 11 months ago)')
     .option('--to <date>', 'period end (default: now)')

@@ -32,13 +32,23 @@ export interface ReportShowIo {
   env: NodeJS.ProcessEnv;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+const collect = (v: string, prev: string[] = []) => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
 
 export async function runReportShow(o: ReportShowOptions, io: ReportShowIo): Promise<void> {
   const { createClient, formatReport, LicensegraphError } = await import('../client');
   const url = o.url ?? io.env.LICENSEGRAPH_URL ?? 'http://127.0.0.1:4000';
   const token = o.token ?? io.env.LICENSEGRAPH_TOKEN;
-  if (!token) throw new CliError('no token: pass --token or set LICENSEGRAPH_TOKEN (create one with `licensegraph token generate --username <name>`)', 2);
+  if (!token)
+    throw new CliError(
+      'no token: pass --token or set LICENSEGRAPH_TOKEN (create one with `licensegraph token generate --username <name>`)',
+      2,
+    );
   try {
     const client = createClient({ url, token });
     const filter = {
@@ -54,7 +64,9 @@ export async function runReportShow(o: ReportShowOptions, io: ReportShowIo): Pro
       if (lines.length) io.stdout(lines.join('\n') + '\n');
     }
     if (!report.valid || report.stale) {
-      io.stderr(`note: the report is ${[!report.valid ? 'not valid' : '', report.stale ? 'stale (a server could not be read)' : ''].filter(Boolean).join(' and ')}; query licenseReport { issues } for details\n`);
+      io.stderr(
+        `note: the report is ${[!report.valid ? 'not valid' : '', report.stale ? 'stale (a server could not be read)' : ''].filter(Boolean).join(' and ')}; query licenseReport { issues } for details\n`,
+      );
     }
   } catch (e) {
     if (e instanceof LicensegraphError) {
@@ -70,7 +82,9 @@ export function registerReportCommand(program: Command): void {
   const report = program.command('report').description('Read reports from a running licensegraph server');
   report
     .command('show')
-    .description('Print the live license report in the Foretify Manager SDK text format ("FEATURE: used/issued in use (free free)")')
+    .description(
+      'Print the live license report in the Foretify Manager SDK text format ("FEATURE: used/issued in use (free free)")',
+    )
     .option('--url <url>', 'server address (default: $LICENSEGRAPH_URL or http://127.0.0.1:4000)')
     .option('--token <token>', 'access token (default: $LICENSEGRAPH_TOKEN)')
     .option('--feature <glob>', 'feature name or glob; repeat or comma-separate for several', collect)
@@ -78,6 +92,10 @@ export function registerReportCommand(program: Command): void {
     .option('--in-use', 'only features with licenses in use')
     .option('--json', 'print the report as JSON instead')
     .action(async (o: ReportShowOptions) => {
-      await runReportShow(o, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t), env: process.env });
+      await runReportShow(o, {
+        stdout: (t) => process.stdout.write(t),
+        stderr: (t) => process.stderr.write(t),
+        env: process.env,
+      });
     });
 }

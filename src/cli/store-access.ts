@@ -21,7 +21,11 @@ export async function adminOp(req: AdminRequest): Promise<unknown> {
   }
   if (!config.databaseUrl) fs.mkdirSync(config.dataDir, { recursive: true });
   try {
-    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir, purpose: 'cli' });
+    const store = await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.databaseUrl ? undefined : config.dataDir,
+      purpose: 'cli',
+    });
     const auth = new AuthService(store, { lastUsedFlushMs: 0 });
     try {
       return await runAdminOp(auth, req);

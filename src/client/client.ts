@@ -104,17 +104,34 @@ export interface LicensesApi {
   /** Usage history: `usage(groupBy, filter, bucket, timeZone)` (sessions, license hours, peaks per group). */
   usage(args: UsageArgs): Promise<UsageRow[]>;
   /** Subscribes to live events; returns a function that ends the subscription. */
-  subscribe<K extends keyof LicenseSubscriptions>(kind: K, variables: LicenseSubscriptions[K]['variables'], sink: Sink<LicenseSubscriptions[K]['event']>): () => void;
+  subscribe<K extends keyof LicenseSubscriptions>(
+    kind: K,
+    variables: LicenseSubscriptions[K]['variables'],
+    sink: Sink<LicenseSubscriptions[K]['event']>,
+  ): () => void;
   /** The same as an async iterator (break out of the loop, or call return(), to end it). */
-  events<K extends keyof LicenseSubscriptions>(kind: K, variables?: LicenseSubscriptions[K]['variables']): AsyncIterableIterator<LicenseSubscriptions[K]['event']>;
+  events<K extends keyof LicenseSubscriptions>(
+    kind: K,
+    variables?: LicenseSubscriptions[K]['variables'],
+  ): AsyncIterableIterator<LicenseSubscriptions[K]['event']>;
 }
 
 export interface LicensegraphClient {
   /** Runs any typed query or mutation over HTTP. */
-  request<R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V> | DocumentNode | string, variables?: V): Promise<R>;
+  request<R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V> | DocumentNode | string,
+    variables?: V,
+  ): Promise<R>;
   /** Runs any typed subscription over WebSocket. */
-  subscribe<R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V> | DocumentNode | string, variables: V | undefined, sink: Sink<R>): () => void;
-  iterate<R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V> | DocumentNode | string, variables?: V): AsyncIterableIterator<R>;
+  subscribe<R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V> | DocumentNode | string,
+    variables: V | undefined,
+    sink: Sink<R>,
+  ): () => void;
+  iterate<R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V> | DocumentNode | string,
+    variables?: V,
+  ): AsyncIterableIterator<R>;
   licenses(): LicensesApi;
   /** Closes the WebSocket, if one is open. */
   close(): Promise<void>;
@@ -131,9 +148,14 @@ function endpoints(url: string): { http: string; ws: string } {
   try {
     u = new URL(url);
   } catch {
-    throw new LicensegraphError(`Invalid url "${url}": give the server's address, e.g. http://localhost:4000`, 'BAD_URL', 0);
+    throw new LicensegraphError(
+      `Invalid url "${url}": give the server's address, e.g. http://localhost:4000`,
+      'BAD_URL',
+      0,
+    );
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new LicensegraphError(`Invalid url "${url}": use http:// or https://`, 'BAD_URL', 0);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new LicensegraphError(`Invalid url "${url}": use http:// or https://`, 'BAD_URL', 0);
   const base = u.pathname.replace(/\/+$/, '');
   u.pathname = base.endsWith('/graphql') ? base : `${base}/graphql`;
   u.search = '';
@@ -159,16 +181,29 @@ function loadWebSocket(explicit: unknown): unknown {
 export function createClient(options: ClientOptions): LicensegraphClient {
   const { http, ws } = endpoints(options.url);
   const doFetch = options.fetch ?? globalThis.fetch;
-  if (typeof doFetch !== 'function') throw new LicensegraphError('No fetch implementation: pass { fetch } to createClient', 'NO_FETCH', 0);
+  if (typeof doFetch !== 'function')
+    throw new LicensegraphError('No fetch implementation: pass { fetch } to createClient', 'NO_FETCH', 0);
   const timeoutMs = options.timeoutMs ?? 30_000;
   let wsClient: WsClient | null = null;
 
-  const request = async <R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V> | DocumentNode | string, variables?: V): Promise<R> => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...(options.headers ?? {}) };
+  const request = async <R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V> | DocumentNode | string,
+    variables?: V,
+  ): Promise<R> => {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...(options.headers ?? {}),
+    };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let res: Response;
     try {
-      res = await doFetch(http, { method: 'POST', headers, body: JSON.stringify({ query: text(document), variables: variables ?? {} }), signal: AbortSignal.timeout(timeoutMs) });
+      res = await doFetch(http, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query: text(document), variables: variables ?? {} }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (e) {
       throw new LicensegraphError(`Cannot reach ${http}: ${(e as Error).message}`, 'NETWORK_ERROR', 0);
     }
@@ -180,10 +215,19 @@ export function createClient(options: ClientOptions): LicensegraphClient {
     }
     if (body?.errors?.length) {
       const first = body.errors[0];
-      throw new LicensegraphError(first.message, String(first.extensions?.code ?? 'GRAPHQL_ERROR'), res.status, body.errors);
+      throw new LicensegraphError(
+        first.message,
+        String(first.extensions?.code ?? 'GRAPHQL_ERROR'),
+        res.status,
+        body.errors,
+      );
     }
     if (!res.ok || !body || body.data === undefined || body.data === null) {
-      throw new LicensegraphError(`${http} answered HTTP ${res.status}`, res.status === 401 ? 'UNAUTHENTICATED' : 'BAD_RESPONSE', res.status);
+      throw new LicensegraphError(
+        `${http} answered HTTP ${res.status}`,
+        res.status === 401 ? 'UNAUTHENTICATED' : 'BAD_RESPONSE',
+        res.status,
+      );
     }
     return body.data;
   };
@@ -210,17 +254,31 @@ export function createClient(options: ClientOptions): LicensegraphClient {
   const toError = (e: unknown): unknown => {
     if (Array.isArray(e) && e.length > 0) {
       const first = e[0] as GraphQLErrorPayload;
-      return new LicensegraphError(first.message, String(first.extensions?.code ?? 'GRAPHQL_ERROR'), 0, e as GraphQLErrorPayload[]);
+      return new LicensegraphError(
+        first.message,
+        String(first.extensions?.code ?? 'GRAPHQL_ERROR'),
+        0,
+        e as GraphQLErrorPayload[],
+      );
     }
     const close = e as { code?: unknown; reason?: unknown } | null;
     if (close && typeof close.code === 'number') {
-      const code = close.code === 4401 ? 'UNAUTHENTICATED' : close.code === 4403 ? 'FORBIDDEN' : `WEBSOCKET_CLOSED_${close.code}`;
-      return new LicensegraphError(`WebSocket closed (${close.code}${close.reason ? `: ${String(close.reason)}` : ''})`, code, 0);
+      const code =
+        close.code === 4401 ? 'UNAUTHENTICATED' : close.code === 4403 ? 'FORBIDDEN' : `WEBSOCKET_CLOSED_${close.code}`;
+      return new LicensegraphError(
+        `WebSocket closed (${close.code}${close.reason ? `: ${String(close.reason)}` : ''})`,
+        code,
+        0,
+      );
     }
     return e;
   };
 
-  const subscribe = <R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V> | DocumentNode | string, variables: V | undefined, sink: Sink<R>): (() => void) => {
+  const subscribe = <R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V> | DocumentNode | string,
+    variables: V | undefined,
+    sink: Sink<R>,
+  ): (() => void) => {
     let dispose: (() => void) | null = null;
     let cancelled = false;
     void ensureWs().then(
@@ -249,7 +307,10 @@ export function createClient(options: ClientOptions): LicensegraphClient {
     };
   };
 
-  const iterate = <R, V extends Record<string, unknown>>(document: TypedDocumentNode<R, V> | DocumentNode | string, variables?: V): AsyncIterableIterator<R> => {
+  const iterate = <R, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<R, V> | DocumentNode | string,
+    variables?: V,
+  ): AsyncIterableIterator<R> => {
     const queue: R[] = [];
     let waiting: { resolve: (r: IteratorResult<R>) => void; reject: (e: unknown) => void } | null = null;
     let done = false;
@@ -311,8 +372,16 @@ export function createClient(options: ClientOptions): LicensegraphClient {
 
   const pick = <K extends keyof LicenseSubscriptions>(kind: K) => {
     const doc = SUBSCRIPTIONS[kind];
-    if (!doc) throw new LicensegraphError(`Unknown subscription "${String(kind)}" (expected ${Object.keys(SUBSCRIPTIONS).join(', ')})`, 'BAD_USER_INPUT', 0);
-    return doc as unknown as TypedDocumentNode<Record<K, LicenseSubscriptions[K]['event']>, LicenseSubscriptions[K]['variables']>;
+    if (!doc)
+      throw new LicensegraphError(
+        `Unknown subscription "${String(kind)}" (expected ${Object.keys(SUBSCRIPTIONS).join(', ')})`,
+        'BAD_USER_INPUT',
+        0,
+      );
+    return doc as unknown as TypedDocumentNode<
+      Record<K, LicenseSubscriptions[K]['event']>,
+      LicenseSubscriptions[K]['variables']
+    >;
   };
 
   const licenses: LicensesApi = {
@@ -323,7 +392,11 @@ export function createClient(options: ClientOptions): LicensegraphClient {
       return (await request(ClientUsageDocument, args)).usage;
     },
     subscribe(kind, variables, sink) {
-      return subscribe(pick(kind), variables, { next: (d) => sink.next(d[kind]), error: sink.error?.bind(sink), complete: sink.complete?.bind(sink) });
+      return subscribe(pick(kind), variables, {
+        next: (d) => sink.next(d[kind]),
+        error: sink.error?.bind(sink),
+        complete: sink.complete?.bind(sink),
+      });
     },
     events(kind, variables) {
       const inner = iterate(pick(kind), variables);

@@ -11,7 +11,16 @@ import * as path from 'path';
 import { parse as parseYaml } from 'yaml';
 import { isValidTimeZone } from '../domain/time';
 import type { SourceType } from '../domain/snapshot';
-import { DEFAULT_GRAPHQL_LIMITS, DEFAULT_HTTP_LIMITS, DEFAULT_INGEST_LIMITS, type AppConfig, type GraphQLLimitsConfig, type HttpLimitsConfig, type IngestLimitsConfig, type ServerConfig } from './types';
+import {
+  DEFAULT_GRAPHQL_LIMITS,
+  DEFAULT_HTTP_LIMITS,
+  DEFAULT_INGEST_LIMITS,
+  type AppConfig,
+  type GraphQLLimitsConfig,
+  type HttpLimitsConfig,
+  type IngestLimitsConfig,
+  type ServerConfig,
+} from './types';
 import { checkAlertRule, type AlertRuleConfig } from '../domain/alerts';
 
 export class ConfigError extends Error {
@@ -25,7 +34,23 @@ export class ConfigError extends Error {
 }
 
 const TYPES: SourceType[] = ['flexlm', 'rlm', 'flexlm-file', 'rlm-file', 'json', 'simulator', 'ingest'];
-const SERVER_KEYS = new Set(['id', 'label', 'type', 'address', 'binary', 'path', 'url', 'token', 'randomSeed', 'timeZone', 'pollIntervalSeconds', 'timeoutSeconds', 'maxAgeSeconds', 'maxOutputBytes', 'countReportedStart']);
+const SERVER_KEYS = new Set([
+  'id',
+  'label',
+  'type',
+  'address',
+  'binary',
+  'path',
+  'url',
+  'token',
+  'randomSeed',
+  'timeZone',
+  'pollIntervalSeconds',
+  'timeoutSeconds',
+  'maxAgeSeconds',
+  'maxOutputBytes',
+  'countReportedStart',
+]);
 /** Keys only some types take (the rest are common to all). */
 const TYPE_KEYS: Record<SourceType, string[]> = {
   flexlm: ['address', 'binary'],
@@ -50,7 +75,8 @@ export const DEFAULT_SIMULATOR: ServerConfig = {
 };
 
 function num(v: unknown, key: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new ConfigError(key, `must be a number from ${min} to ${max}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+    throw new ConfigError(key, `must be a number from ${min} to ${max}`);
   return v;
 }
 
@@ -71,12 +97,17 @@ function envInt(env: NodeJS.ProcessEnv, key: string, dflt: number, min: number, 
   const v = env[key];
   if (v === undefined || v.trim() === '') return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(key, `must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(key, `must be a whole number from ${min} to ${max}`);
   return n;
 }
 
 /** Query limits (GraphQL) and HTTP limits from LICENSEGRAPH_* variables; see DEFAULT_GRAPHQL_LIMITS / DEFAULT_HTTP_LIMITS. */
-export function loadLimits(env: NodeJS.ProcessEnv = process.env): { graphqlLimits: GraphQLLimitsConfig; httpLimits: HttpLimitsConfig; ingestLimits: IngestLimitsConfig } {
+export function loadLimits(env: NodeJS.ProcessEnv = process.env): {
+  graphqlLimits: GraphQLLimitsConfig;
+  httpLimits: HttpLimitsConfig;
+  ingestLimits: IngestLimitsConfig;
+} {
   const g = DEFAULT_GRAPHQL_LIMITS;
   const h = DEFAULT_HTTP_LIMITS;
   const i = DEFAULT_INGEST_LIMITS;
@@ -98,22 +129,61 @@ export function loadLimits(env: NodeJS.ProcessEnv = process.env): { graphqlLimit
     httpLimits: {
       bodyLimitBytes: envInt(env, 'LICENSEGRAPH_BODY_LIMIT_BYTES', h.bodyLimitBytes, 1024, 1024 * 1024 * 1024),
       rateLimitMax: envInt(env, 'LICENSEGRAPH_RATE_LIMIT_MAX', h.rateLimitMax, 0, 100_000_000),
-      rateLimitWindowSeconds: envInt(env, 'LICENSEGRAPH_RATE_LIMIT_WINDOW_SECONDS', h.rateLimitWindowSeconds, 1, 86_400),
-      connectionTimeoutSeconds: envInt(env, 'LICENSEGRAPH_CONNECTION_TIMEOUT_SECONDS', h.connectionTimeoutSeconds, 0, 86_400),
+      rateLimitWindowSeconds: envInt(
+        env,
+        'LICENSEGRAPH_RATE_LIMIT_WINDOW_SECONDS',
+        h.rateLimitWindowSeconds,
+        1,
+        86_400,
+      ),
+      connectionTimeoutSeconds: envInt(
+        env,
+        'LICENSEGRAPH_CONNECTION_TIMEOUT_SECONDS',
+        h.connectionTimeoutSeconds,
+        0,
+        86_400,
+      ),
       requestTimeoutSeconds: envInt(env, 'LICENSEGRAPH_REQUEST_TIMEOUT_SECONDS', h.requestTimeoutSeconds, 0, 86_400),
-      keepAliveTimeoutSeconds: envInt(env, 'LICENSEGRAPH_KEEP_ALIVE_TIMEOUT_SECONDS', h.keepAliveTimeoutSeconds, 1, 86_400),
+      keepAliveTimeoutSeconds: envInt(
+        env,
+        'LICENSEGRAPH_KEEP_ALIVE_TIMEOUT_SECONDS',
+        h.keepAliveTimeoutSeconds,
+        1,
+        86_400,
+      ),
       shutdownTimeoutSeconds: envInt(env, 'LICENSEGRAPH_SHUTDOWN_TIMEOUT_SECONDS', h.shutdownTimeoutSeconds, 1, 3600),
-      wsMaxConnectionsPerToken: envInt(env, 'LICENSEGRAPH_WS_MAX_CONNECTIONS_PER_TOKEN', h.wsMaxConnectionsPerToken, 1, 100_000),
-      wsMaxConnectionsPerAddress: envInt(env, 'LICENSEGRAPH_WS_MAX_CONNECTIONS_PER_ADDRESS', h.wsMaxConnectionsPerAddress, 1, 100_000),
-      wsMaxSubscriptionsPerConnection: envInt(env, 'LICENSEGRAPH_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', h.wsMaxSubscriptionsPerConnection, 1, 10_000),
+      wsMaxConnectionsPerToken: envInt(
+        env,
+        'LICENSEGRAPH_WS_MAX_CONNECTIONS_PER_TOKEN',
+        h.wsMaxConnectionsPerToken,
+        1,
+        100_000,
+      ),
+      wsMaxConnectionsPerAddress: envInt(
+        env,
+        'LICENSEGRAPH_WS_MAX_CONNECTIONS_PER_ADDRESS',
+        h.wsMaxConnectionsPerAddress,
+        1,
+        100_000,
+      ),
+      wsMaxSubscriptionsPerConnection: envInt(
+        env,
+        'LICENSEGRAPH_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
+        h.wsMaxSubscriptionsPerConnection,
+        1,
+        10_000,
+      ),
     },
   };
 }
 
 export function parseServers(doc: unknown, baseDir: string): ServerConfig[] {
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('servers', 'the file must be a YAML mapping with a "servers" list');
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    throw new ConfigError('servers', 'the file must be a YAML mapping with a "servers" list');
   const d = doc as Record<string, unknown>;
-  for (const k of Object.keys(d)) if (k !== 'servers' && k !== 'alerts') throw new ConfigError(k, 'unknown top-level key (expected "servers" or "alerts")');
+  for (const k of Object.keys(d))
+    if (k !== 'servers' && k !== 'alerts')
+      throw new ConfigError(k, 'unknown top-level key (expected "servers" or "alerts")');
   if (!Array.isArray(d.servers) || d.servers.length === 0) throw new ConfigError('servers', 'must be a non-empty list');
   const seen = new Set<string>();
   return d.servers.map((raw, i) => {
@@ -122,14 +192,17 @@ export function parseServers(doc: unknown, baseDir: string): ServerConfig[] {
     const r = raw as Record<string, unknown>;
     for (const k of Object.keys(r)) if (!SERVER_KEYS.has(k)) throw new ConfigError(`${at}.${k}`, 'unknown key');
     const id = str(r.id, `${at}.id`);
-    if (!/^[a-z0-9-]+$/.test(id) || id.length > 64) throw new ConfigError(`${at}.id`, 'must match [a-z0-9-]+ (at most 64 characters)');
+    if (!/^[a-z0-9-]+$/.test(id) || id.length > 64)
+      throw new ConfigError(`${at}.id`, 'must match [a-z0-9-]+ (at most 64 characters)');
     if (seen.has(id)) throw new ConfigError(`${at}.id`, `duplicate id "${id}"`);
     seen.add(id);
     const type = str(r.type, `${at}.type`) as SourceType;
     if (!TYPES.includes(type)) throw new ConfigError(`${at}.type`, `must be one of ${TYPES.join(', ')}`);
     for (const k of Object.keys(r)) {
       if (TYPE_SPECIFIC.has(k) && !TYPE_KEYS[type].includes(k)) {
-        const takes = TYPE_KEYS[type].length ? `type ${type} takes ${TYPE_KEYS[type].join(', ')}` : `type ${type} takes none of the type-specific keys`;
+        const takes = TYPE_KEYS[type].length
+          ? `type ${type} takes ${TYPE_KEYS[type].join(', ')}`
+          : `type ${type} takes none of the type-specific keys`;
         throw new ConfigError(`${at}.${k}`, `not used by type ${type} (${takes})`);
       }
     }
@@ -137,18 +210,28 @@ export function parseServers(doc: unknown, baseDir: string): ServerConfig[] {
       id,
       label: r.label === undefined ? id : str(r.label, `${at}.label`),
       type,
-      pollIntervalSeconds: r.pollIntervalSeconds === undefined ? (type === 'simulator' ? 5 : 60) : num(r.pollIntervalSeconds, `${at}.pollIntervalSeconds`, 1, 86400),
+      pollIntervalSeconds:
+        r.pollIntervalSeconds === undefined
+          ? type === 'simulator'
+            ? 5
+            : 60
+          : num(r.pollIntervalSeconds, `${at}.pollIntervalSeconds`, 1, 86400),
       timeoutSeconds: r.timeoutSeconds === undefined ? 10 : num(r.timeoutSeconds, `${at}.timeoutSeconds`, 0.1, 600),
       maxAgeSeconds: r.maxAgeSeconds === undefined ? 5 : num(r.maxAgeSeconds, `${at}.maxAgeSeconds`, 0, 86400),
-      maxOutputBytes: r.maxOutputBytes === undefined ? 64 * 1024 * 1024 : num(r.maxOutputBytes, `${at}.maxOutputBytes`, 1024, 1024 * 1024 * 1024),
+      maxOutputBytes:
+        r.maxOutputBytes === undefined
+          ? 64 * 1024 * 1024
+          : num(r.maxOutputBytes, `${at}.maxOutputBytes`, 1024, 1024 * 1024 * 1024),
     };
     if (r.countReportedStart !== undefined) {
-      if (typeof r.countReportedStart !== 'boolean') throw new ConfigError(`${at}.countReportedStart`, 'must be true or false');
+      if (typeof r.countReportedStart !== 'boolean')
+        throw new ConfigError(`${at}.countReportedStart`, 'must be true or false');
       s.countReportedStart = r.countReportedStart;
     }
     if (r.timeZone !== undefined) {
       s.timeZone = str(r.timeZone, `${at}.timeZone`);
-      if (!isValidTimeZone(s.timeZone)) throw new ConfigError(`${at}.timeZone`, `unknown IANA time zone "${s.timeZone}"`);
+      if (!isValidTimeZone(s.timeZone))
+        throw new ConfigError(`${at}.timeZone`, `unknown IANA time zone "${s.timeZone}"`);
     }
     if (type === 'flexlm' || type === 'rlm') {
       s.address = str(r.address, `${at}.address`);
@@ -170,17 +253,20 @@ export function parseServers(doc: unknown, baseDir: string): ServerConfig[] {
       } catch {
         u = null;
       }
-      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) throw new ConfigError(`${at}.url`, 'must be an absolute http(s) URL with a host');
+      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname)
+        throw new ConfigError(`${at}.url`, 'must be an absolute http(s) URL with a host');
       if (r.token !== undefined) s.token = str(r.token, `${at}.token`);
     }
-    if (type === 'simulator') s.randomSeed = r.randomSeed === undefined ? 20240120 : num(r.randomSeed, `${at}.randomSeed`, 0, 2 ** 32 - 1);
+    if (type === 'simulator')
+      s.randomSeed = r.randomSeed === undefined ? 20240120 : num(r.randomSeed, `${at}.randomSeed`, 0, 2 ** 32 - 1);
     return s;
   });
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = env.PORT === undefined || env.PORT === '' ? 4000 : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', 'must be an integer from 0 to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError('PORT', 'must be an integer from 0 to 65535');
   let servers: ServerConfig[] = [{ ...DEFAULT_SIMULATOR }];
   let alerts: AlertRuleConfig[] = [];
   const configFile = env.LICENSEGRAPH_CONFIG || undefined;
@@ -219,7 +305,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 }
 
 function metricsToken(v: string): string {
-  if (v.length < 16 || !/^[\x21-\x7e]+$/.test(v)) throw new ConfigError('LICENSEGRAPH_METRICS_TOKEN', 'must be at least 16 printable characters without spaces');
+  if (v.length < 16 || !/^[\x21-\x7e]+$/.test(v))
+    throw new ConfigError('LICENSEGRAPH_METRICS_TOKEN', 'must be at least 16 printable characters without spaces');
   return v;
 }
 
@@ -229,13 +316,16 @@ const ALERT_KEYS = new Set(['kind', 'feature', 'server', 'threshold']);
 export function parseAlerts(doc: unknown, servers: ServerConfig[]): AlertRuleConfig[] {
   const d = (doc ?? {}) as Record<string, unknown>;
   if (d.alerts === undefined || d.alerts === null) return [];
-  if (!Array.isArray(d.alerts)) throw new ConfigError('alerts', 'must be a list of rules ({ kind, feature, server, threshold })');
+  if (!Array.isArray(d.alerts))
+    throw new ConfigError('alerts', 'must be a list of rules ({ kind, feature, server, threshold })');
   const ids = servers.map((s) => s.id);
   return d.alerts.map((raw, i) => {
     const at = `alerts[${i}]`;
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(at, 'must be a mapping');
     const r = raw as Record<string, unknown>;
-    for (const k of Object.keys(r)) if (!ALERT_KEYS.has(k)) throw new ConfigError(`${at}.${k}`, 'unknown key (expected kind, feature, server, threshold)');
+    for (const k of Object.keys(r))
+      if (!ALERT_KEYS.has(k))
+        throw new ConfigError(`${at}.${k}`, 'unknown key (expected kind, feature, server, threshold)');
     const rule: AlertRuleConfig = {
       kind: str(r.kind, `${at}.kind`) as AlertRuleConfig['kind'],
       feature: r.feature === undefined || r.feature === null ? null : str(r.feature, `${at}.feature`),

@@ -4,7 +4,14 @@
  * that the config loader and the createAlertRule mutation share. Pure: no I/O.
  */
 
-export const ALERT_KINDS = ['FREE_BELOW', 'FREE_PERCENT_BELOW', 'EXPIRES_WITHIN_DAYS', 'SERVER_DOWN', 'DAEMON_DOWN', 'QUEUE_NONEMPTY'] as const;
+export const ALERT_KINDS = [
+  'FREE_BELOW',
+  'FREE_PERCENT_BELOW',
+  'EXPIRES_WITHIN_DAYS',
+  'SERVER_DOWN',
+  'DAEMON_DOWN',
+  'QUEUE_NONEMPTY',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** What each kind watches (threshold meaning); shown in the GraphQL schema. */
@@ -37,21 +44,27 @@ export function checkAlertRule(input: AlertRuleConfig, serverIds: readonly strin
   const t = input.threshold ?? null;
   const feature = input.feature ?? null;
   const server = input.server ?? null;
-  if (feature !== null && (typeof feature !== 'string' || feature.length < 1 || feature.length > 128)) return ['feature', 'must be a name or glob of 1 to 128 characters'];
-  if (server !== null && (typeof server !== 'string' || !serverIds.includes(server))) return ['server', `unknown server id${typeof server === 'string' ? ` "${server.slice(0, 64)}"` : ''}`];
+  if (feature !== null && (typeof feature !== 'string' || feature.length < 1 || feature.length > 128))
+    return ['feature', 'must be a name or glob of 1 to 128 characters'];
+  if (server !== null && (typeof server !== 'string' || !serverIds.includes(server)))
+    return ['server', `unknown server id${typeof server === 'string' ? ` "${server.slice(0, 64)}"` : ''}`];
   if (t !== null && (typeof t !== 'number' || !Number.isFinite(t))) return ['threshold', 'must be a number'];
   switch (kind) {
     case 'FREE_BELOW':
-      if (t === null || !Number.isInteger(t) || t < 1 || t > 1e9) return ['threshold', 'FREE_BELOW needs a whole number of licenses from 1 (fires when free < threshold)'];
+      if (t === null || !Number.isInteger(t) || t < 1 || t > 1e9)
+        return ['threshold', 'FREE_BELOW needs a whole number of licenses from 1 (fires when free < threshold)'];
       break;
     case 'FREE_PERCENT_BELOW':
-      if (t === null || t <= 0 || t > 100) return ['threshold', 'FREE_PERCENT_BELOW needs a percentage above 0 and at most 100'];
+      if (t === null || t <= 0 || t > 100)
+        return ['threshold', 'FREE_PERCENT_BELOW needs a percentage above 0 and at most 100'];
       break;
     case 'EXPIRES_WITHIN_DAYS':
-      if (t === null || !Number.isInteger(t) || t < 0 || t > 3650) return ['threshold', 'EXPIRES_WITHIN_DAYS needs a whole number of days from 0 to 3650'];
+      if (t === null || !Number.isInteger(t) || t < 0 || t > 3650)
+        return ['threshold', 'EXPIRES_WITHIN_DAYS needs a whole number of days from 0 to 3650'];
       break;
     case 'QUEUE_NONEMPTY':
-      if (t !== null && (!Number.isInteger(t) || t < 0 || t > 1e9)) return ['threshold', 'QUEUE_NONEMPTY takes an optional whole number of queued licenses (default 0)'];
+      if (t !== null && (!Number.isInteger(t) || t < 0 || t > 1e9))
+        return ['threshold', 'QUEUE_NONEMPTY takes an optional whole number of queued licenses (default 0)'];
       break;
     case 'SERVER_DOWN':
       if (t !== null) return ['threshold', 'SERVER_DOWN takes no threshold'];

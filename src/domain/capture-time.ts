@@ -23,13 +23,23 @@ function zoneOf(tz: string | undefined): string {
   return tz && isValidTimeZone(tz) ? tz : processTimeZone();
 }
 
-function wallToMs(y: number, mo: number, d: number, h: number, mi: number, s: number, tz: string | undefined): number | null {
-  if (!(y >= 1000 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && s <= 59)) return null;
+function wallToMs(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  tz: string | undefined,
+): number | null {
+  if (!(y >= 1000 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && s <= 59))
+    return null;
   if (d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return null;
   return zonedTimeToUtc(y, mo, d, h, mi, s, zoneOf(tz));
 }
 
-const LMSTAT_STATUS_RE = /Flexible License Manager status on\s+(?:[A-Za-z]{3}[a-z]*\.?,?\s+)?(\d{1,2})\/(\d{1,2})\/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?/;
+const LMSTAT_STATUS_RE =
+  /Flexible License Manager status on\s+(?:[A-Za-z]{3}[a-z]*\.?,?\s+)?(\d{1,2})\/(\d{1,2})\/(\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?/;
 
 /** The "Flexible License Manager status on Fri 10/20/2017 17:02" instant (first such line), or null. */
 export function lmstatCaptureTime(text: string, tz?: string): number | null {
@@ -40,7 +50,8 @@ export function lmstatCaptureTime(text: string, tz?: string): number | null {
   return wallToMs(Number(m[3]), Number(m[1]), Number(m[2]), Number(m[4]), Number(m[5]), m[6] ? Number(m[6]) : 0, tz);
 }
 
-const RLM_STATS_RE = /(Recent|Todays) Statistics \(\s*(?:(\d+)d\s+)?(\d{1,2}):(\d{2}):(\d{2})\s*\),\s*init time:\s*[A-Za-z]{3}\s+([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})/g;
+const RLM_STATS_RE =
+  /(Recent|Todays) Statistics \(\s*(?:(\d+)d\s+)?(\d{1,2}):(\d{2}):(\d{2})\s*\),\s*init time:\s*[A-Za-z]{3}\s+([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+(\d{4})/g;
 
 /**
  * rlmstat's own time: a statistics block's init time plus its elapsed time ("Recent Statistics (00:16:08), init
@@ -110,10 +121,24 @@ export function startIssues(startedAt: string | null | undefined, anchorMs: numb
   const ms = Date.parse(startedAt);
   if (!Number.isFinite(ms) || !Number.isFinite(anchorMs)) return [];
   if (ms < anchorMs - PLAUSIBLE_START_WINDOW_MS) {
-    return [{ code: 'START_IMPLAUSIBLE', message: `start ${startedAt} is more than ${LOOKBACK_YEARS} years before the capture (${new Date(anchorMs).toISOString()})`, expected: `>= ${new Date(anchorMs - PLAUSIBLE_START_WINDOW_MS).toISOString()}`, actual: startedAt }];
+    return [
+      {
+        code: 'START_IMPLAUSIBLE',
+        message: `start ${startedAt} is more than ${LOOKBACK_YEARS} years before the capture (${new Date(anchorMs).toISOString()})`,
+        expected: `>= ${new Date(anchorMs - PLAUSIBLE_START_WINDOW_MS).toISOString()}`,
+        actual: startedAt,
+      },
+    ];
   }
   if (ms > anchorMs + START_SKEW_MS) {
-    return [{ code: 'START_AFTER_CAPTURE', message: `start ${startedAt} is after the capture (${new Date(anchorMs).toISOString()})`, expected: `<= ${new Date(anchorMs).toISOString()}`, actual: startedAt }];
+    return [
+      {
+        code: 'START_AFTER_CAPTURE',
+        message: `start ${startedAt} is after the capture (${new Date(anchorMs).toISOString()})`,
+        expected: `<= ${new Date(anchorMs).toISOString()}`,
+        actual: startedAt,
+      },
+    ];
   }
   return [];
 }

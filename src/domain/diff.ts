@@ -120,7 +120,11 @@ function added(a: Checkout[], b: Checkout[]): Checkout[] {
  * Events between a baseline and a new snapshot of the same server. `baseline` null (first reading) gives no
  * events. The caller checks comparable() first; a non-comparable snapshot must not be diffed.
  */
-export function diffSnapshots(baseline: Snapshot | null, current: Snapshot, at: string = current.fetchedAt): SnapshotDiff {
+export function diffSnapshots(
+  baseline: Snapshot | null,
+  current: Snapshot,
+  at: string = current.fetchedAt,
+): SnapshotDiff {
   const usage: FeatureUsageChange[] = [];
   const checkouts: CheckoutEvent[] = [];
   if (!baseline) return { usage, checkouts };
@@ -135,23 +139,35 @@ export function diffSnapshots(baseline: Snapshot | null, current: Snapshot, at: 
     const curUsage = usageOf(cur);
     if (!prev) {
       usage.push({ serverId, feature: cur.name, vendor, previous: null, current: curUsage, at });
-      for (const c of cur.checkouts) checkouts.push({ type: 'CHECKED_OUT', serverId, feature: cur.name, vendor, checkout: c, at });
+      for (const c of cur.checkouts)
+        checkouts.push({ type: 'CHECKED_OUT', serverId, feature: cur.name, vendor, checkout: c, at });
       continue;
     }
     if (prev.error) {
       usage.push({ serverId, feature: cur.name, vendor, previous: null, current: curUsage, at });
     } else {
       const prevUsage = usageOf(prev);
-      if (!sameUsage(prevUsage, curUsage)) usage.push({ serverId, feature: cur.name, vendor, previous: prevUsage, current: curUsage, at });
+      if (!sameUsage(prevUsage, curUsage))
+        usage.push({ serverId, feature: cur.name, vendor, previous: prevUsage, current: curUsage, at });
     }
-    for (const c of added(cur.checkouts, prev.checkouts)) checkouts.push({ type: 'CHECKED_IN', serverId, feature: cur.name, vendor, checkout: c, at });
-    for (const c of added(prev.checkouts, cur.checkouts)) checkouts.push({ type: 'CHECKED_OUT', serverId, feature: cur.name, vendor, checkout: c, at });
+    for (const c of added(cur.checkouts, prev.checkouts))
+      checkouts.push({ type: 'CHECKED_IN', serverId, feature: cur.name, vendor, checkout: c, at });
+    for (const c of added(prev.checkouts, cur.checkouts))
+      checkouts.push({ type: 'CHECKED_OUT', serverId, feature: cur.name, vendor, checkout: c, at });
   }
   for (const [k, prev] of before) {
     if (after.has(k)) continue;
     const vendor = prev.vendor ?? null;
-    usage.push({ serverId, feature: prev.name, vendor, previous: prev.error ? null : usageOf(prev), current: null, at });
-    for (const c of prev.checkouts) checkouts.push({ type: 'CHECKED_IN', serverId, feature: prev.name, vendor, checkout: c, at });
+    usage.push({
+      serverId,
+      feature: prev.name,
+      vendor,
+      previous: prev.error ? null : usageOf(prev),
+      current: null,
+      at,
+    });
+    for (const c of prev.checkouts)
+      checkouts.push({ type: 'CHECKED_IN', serverId, feature: prev.name, vendor, checkout: c, at });
   }
   return { usage, checkouts };
 }

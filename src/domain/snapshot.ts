@@ -167,7 +167,18 @@ export function emptySnapshot(serverId: string, sourceType: SourceType, fetchedA
 }
 
 export function emptyFeature(name: string): Feature {
-  return { name, vendor: null, issued: null, used: null, uncounted: false, error: null, pools: [], checkouts: [], reservations: [], queued: [] };
+  return {
+    name,
+    vendor: null,
+    issued: null,
+    used: null,
+    uncounted: false,
+    error: null,
+    pools: [],
+    checkouts: [],
+    reservations: [],
+    queued: [],
+  };
 }
 
 /** Options every pure parser takes. */

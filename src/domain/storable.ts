@@ -33,7 +33,9 @@ function textProblem(field: string, v: string | null | undefined): StorableProbl
 
 function intProblem(field: string, v: number | null | undefined): StorableProblem | null {
   if (v === null || v === undefined || !Number.isFinite(v)) return null;
-  return Math.abs(v) > INT4_MAX ? { field, message: `${field} is ${v}, outside what a count column can hold (±${INT4_MAX})` } : null;
+  return Math.abs(v) > INT4_MAX
+    ? { field, message: `${field} is ${v}, outside what a count column can hold (±${INT4_MAX})` }
+    : null;
 }
 
 function instantProblem(field: string, v: string | null | undefined): StorableProblem | null {

@@ -56,10 +56,20 @@ function formatterFor(tz: string): Intl.DateTimeFormat {
 }
 
 /** Wall-clock fields of an instant in a zone. */
-export function wallClock(ms: number, tz: string): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+export function wallClock(
+  ms: number,
+  tz: string,
+): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
   const parts = formatterFor(tz).formatToParts(new Date(ms));
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour') % 24, minute: get('minute'), second: get('second') };
+  return {
+    year: get('year'),
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour') % 24,
+    minute: get('minute'),
+    second: get('second'),
+  };
 }
 
 const MAX_DATE_MS = 8.64e15;
@@ -101,7 +111,15 @@ export function zoneOffsetMs(ms: number, tz: string): number {
  * agree; in an overlap both readings are valid and the earlier instant wins; in a gap neither is, and reading the
  * wall time with the offset in force before the gap moves it forward by the gap's length.
  */
-export function zonedTimeToUtc(year: number, month: number, day: number, hour: number, minute: number, second: number, tz: string): number {
+export function zonedTimeToUtc(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  tz: string,
+): number {
   const guess = Date.UTC(year, month - 1, day, hour, minute, second);
   const before = zoneOffsetMs(guess - DAY_MS, tz);
   const after = zoneOffsetMs(guess + DAY_MS, tz);
@@ -130,7 +148,8 @@ export interface WallTime {
  *   "Mon 1/20 10:30", "Sat 12/31 23:59", "1/20 10:30", "01/20 10:30:15", "Mon 1/20 10:30 (linger...)" (prefix only)
  */
 export function parseWallTime(raw: string): WallTime | null {
-  const m = /^\s*(?:([A-Za-z]{3})[a-z]*\.?,?\s+)?(\d{1,2})\/(\d{1,2})(?:\/\d{2,4})?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?/.exec(raw);
+  const m =
+    /^\s*(?:([A-Za-z]{3})[a-z]*\.?,?\s+)?(\d{1,2})\/(\d{1,2})(?:\/\d{2,4})?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?/.exec(raw);
   if (!m) return null;
   const month = Number(m[2]);
   const day = Number(m[3]);

@@ -69,14 +69,34 @@ export function validateFeature(f: Feature, countAffectingWarnings = 0): Feature
     // Uncounted (node-locked) licenses have no issued/used arithmetic to check.
   } else {
     if (!isCount(f.issued)) {
-      issues.push({ code: 'MISSING_ISSUED', message: `${f.name}: the issued count is missing`, expected: '>= 0', actual: null });
+      issues.push({
+        code: 'MISSING_ISSUED',
+        message: `${f.name}: the issued count is missing`,
+        expected: '>= 0',
+        actual: null,
+      });
     } else if (f.issued < 0) {
-      issues.push({ code: 'NEGATIVE_ISSUED', message: `${f.name}: issued is negative (${f.issued})`, expected: '>= 0', actual: f.issued });
+      issues.push({
+        code: 'NEGATIVE_ISSUED',
+        message: `${f.name}: issued is negative (${f.issued})`,
+        expected: '>= 0',
+        actual: f.issued,
+      });
     }
     if (!isCount(f.used)) {
-      issues.push({ code: 'MISSING_USED', message: `${f.name}: the in-use count is missing`, expected: '>= 0', actual: null });
+      issues.push({
+        code: 'MISSING_USED',
+        message: `${f.name}: the in-use count is missing`,
+        expected: '>= 0',
+        actual: null,
+      });
     } else if (f.used < 0) {
-      issues.push({ code: 'NEGATIVE_USED', message: `${f.name}: used is negative (${f.used})`, expected: '>= 0', actual: f.used });
+      issues.push({
+        code: 'NEGATIVE_USED',
+        message: `${f.name}: used is negative (${f.used})`,
+        expected: '>= 0',
+        actual: f.used,
+      });
     }
     if (isCount(f.issued) && isCount(f.used) && f.issued >= 0 && f.used >= 0) {
       free = f.issued - f.used;
@@ -127,17 +147,37 @@ export function validateFeature(f: Feature, countAffectingWarnings = 0): Feature
 export function validate(s: Snapshot, opts: { stale?: boolean } = {}): SnapshotVerdict {
   const issues: Issue[] = [];
   if (s.status === 'DOWN') {
-    issues.push({ code: 'SERVER_DOWN', message: `License server ${s.serverId} is down${s.error ? `: ${s.error}` : ''}`, expected: 'UP', actual: 'DOWN' });
+    issues.push({
+      code: 'SERVER_DOWN',
+      message: `License server ${s.serverId} is down${s.error ? `: ${s.error}` : ''}`,
+      expected: 'UP',
+      actual: 'DOWN',
+    });
   } else if (s.status === 'UNKNOWN') {
-    issues.push({ code: 'SERVER_UNKNOWN', message: `The state of license server ${s.serverId} is unknown${s.error ? `: ${s.error}` : ''}`, expected: 'UP', actual: 'UNKNOWN' });
+    issues.push({
+      code: 'SERVER_UNKNOWN',
+      message: `The state of license server ${s.serverId} is unknown${s.error ? `: ${s.error}` : ''}`,
+      expected: 'UP',
+      actual: 'UNKNOWN',
+    });
   }
   for (const d of s.vendorDaemons) {
     if (d.status === 'DOWN') {
-      issues.push({ code: 'VENDOR_DAEMON_DOWN', message: `Vendor daemon ${d.name} is down${d.message ? `: ${d.message}` : ''}`, expected: 'UP', actual: 'DOWN' });
+      issues.push({
+        code: 'VENDOR_DAEMON_DOWN',
+        message: `Vendor daemon ${d.name} is down${d.message ? `: ${d.message}` : ''}`,
+        expected: 'UP',
+        actual: 'DOWN',
+      });
     }
   }
   if (opts.stale) {
-    issues.push({ code: 'SOURCE_UNAVAILABLE', message: `License server ${s.serverId} could not be read; showing data from ${s.fetchedAt}`, expected: null, actual: s.fetchedAt });
+    issues.push({
+      code: 'SOURCE_UNAVAILABLE',
+      message: `License server ${s.serverId} could not be read; showing data from ${s.fetchedAt}`,
+      expected: null,
+      actual: s.fetchedAt,
+    });
   }
   // Count-affecting warnings attach to their feature; ones outside any feature make the server invalid.
   const perFeature = new Map<string, number>();
@@ -148,7 +188,12 @@ export function validate(s: Snapshot, opts: { stale?: boolean } = {}): SnapshotV
     else orphan++;
   }
   if (orphan > 0) {
-    issues.push({ code: 'UNPARSED_LINES', message: `${orphan} line(s) of ${s.serverId}'s output could not be read and may change the counts`, expected: 0, actual: orphan });
+    issues.push({
+      code: 'UNPARSED_LINES',
+      message: `${orphan} line(s) of ${s.serverId}'s output could not be read and may change the counts`,
+      expected: 0,
+      actual: orphan,
+    });
   }
   let valid = issues.length === 0;
   const features = s.features.map((f) => {

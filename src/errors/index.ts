@@ -4,7 +4,16 @@
  */
 import { GraphQLError } from 'graphql';
 
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'SOURCE_UNAVAILABLE' | 'CONFLICT' | 'RATE_LIMITED' | 'QUERY_LIMIT_EXCEEDED' | 'PAYLOAD_TOO_LARGE';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'SOURCE_UNAVAILABLE'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'QUERY_LIMIT_EXCEEDED'
+  | 'PAYLOAD_TOO_LARGE';
 
 export const PUBLIC_CODES = new Set<string>([
   'BAD_USER_INPUT',
@@ -31,7 +40,8 @@ export class ApiError extends GraphQLError {
 }
 
 /** Which query limit a QUERY_LIMIT_EXCEEDED error reports (extensions.limit); see src/graphql/limits.ts. */
-export type QueryLimit = 'maxCharacters' | 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxCost' | 'maxComplexity';
+export type QueryLimit =
+  'maxCharacters' | 'maxTokens' | 'maxDepth' | 'maxAliases' | 'maxDirectives' | 'maxCost' | 'maxComplexity';
 
 /**
  * A document over one of the query limits: code QUERY_LIMIT_EXCEEDED, HTTP 400, extensions { limit, max, actual }.
@@ -44,15 +54,24 @@ export class QueryLimitError extends ApiError {
     max: number,
     actual?: number,
   ) {
-    super('QUERY_LIMIT_EXCEEDED', message, { limit, max, ...(actual === undefined ? {} : { actual }), http: { status: 400 } });
+    super('QUERY_LIMIT_EXCEEDED', message, {
+      limit,
+      max,
+      ...(actual === undefined ? {} : { actual }),
+      http: { status: 400 },
+    });
   }
 }
 
-export const badInput = (field: string, rule: string) => new ApiError('BAD_USER_INPUT', `Invalid argument ${field}: ${rule}`, { field });
+export const badInput = (field: string, rule: string) =>
+  new ApiError('BAD_USER_INPUT', `Invalid argument ${field}: ${rule}`, { field });
 export const notFound = (what: string) => new ApiError('NOT_FOUND', `${what} not found`);
 export const forbidden = (message = 'Your role does not allow this operation') => new ApiError('FORBIDDEN', message);
 export const unauthenticated = () =>
-  new ApiError('UNAUTHENTICATED', 'Authentication required: send "Authorization: Bearer <token>" with a valid, unexpired access token');
+  new ApiError(
+    'UNAUTHENTICATED',
+    'Authentication required: send "Authorization: Bearer <token>" with a valid, unexpired access token',
+  );
 
 /** The JSON body REST routes answer with on errors. */
 export interface RestErrorBody {

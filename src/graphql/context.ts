@@ -8,7 +8,12 @@ import type { Principal } from '../domain/auth';
 import type { ServerState } from '../services/snapshot.service';
 import type { Services } from '../services/services';
 import type { HistoryPoint, UtilizationHistogramData } from '../services/usage.service';
-import { featureHistoryLoader, utilizationHistogramLoader, type ChartKey, type HistoryKey } from './usage/usage.loaders';
+import {
+  featureHistoryLoader,
+  utilizationHistogramLoader,
+  type ChartKey,
+  type HistoryKey,
+} from './usage/usage.loaders';
 
 export interface Loaders {
   /** Server id -> its current state (fetched through the SnapshotService: single-flight, max age). */
@@ -35,7 +40,12 @@ export function createLoaders(services: Services): Loaders {
   return {
     serverState: new DataLoader<string, ServerState>(
       // Results in key order; a failure for one key is returned as an Error for that key only.
-      (ids) => Promise.all(ids.map((id) => services.snapshots.get(id).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))))),
+      (ids) =>
+        Promise.all(
+          ids.map((id) =>
+            services.snapshots.get(id).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+          ),
+        ),
       { cache: true },
     ),
     featureHistory: featureHistoryLoader(services),

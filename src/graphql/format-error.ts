@@ -45,7 +45,8 @@ function describeValidation(errors: ValidationError[], prefix = ''): string[] {
   const out: string[] = [];
   for (const e of errors) {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
-    if (e.constraints) for (const msg of Object.values(e.constraints)) out.push(`${field}: ${msg.replace(e.property, field)}`);
+    if (e.constraints)
+      for (const msg of Object.values(e.constraints)) out.push(`${field}: ${msg.replace(e.property, field)}`);
     if (e.children?.length) out.push(...describeValidation(e.children, field));
   }
   return out;
@@ -86,17 +87,24 @@ function clientErrorWithoutCode(error: unknown): boolean {
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   if (clientErrorWithoutCode(error)) {
     const requestId = formatted.extensions?.requestId;
-    return { message: formatted.message, extensions: { code: 'BAD_REQUEST', ...(typeof requestId === 'string' ? { requestId } : {}) } };
+    return {
+      message: formatted.message,
+      extensions: { code: 'BAD_REQUEST', ...(typeof requestId === 'string' ? { requestId } : {}) },
+    };
   }
   const limit = queryLimitOf(error);
   if (limit) {
     const { http: _h, ...ext } = limit.extensions as Record<string, unknown>;
     return { message: limit.message, locations: formatted.locations, extensions: ext };
   }
-  const tokens = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? PARSER_TOKEN_LIMIT.exec(formatted.message) : null;
+  const tokens =
+    formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? PARSER_TOKEN_LIMIT.exec(formatted.message) : null;
   if (tokens) {
     const max = Number(tokens[1]);
-    return { message: `Token limit of ${max} exceeded`, extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'maxTokens', max } };
+    return {
+      message: `Token limit of ${max} exceeded`,
+      extensions: { code: 'QUERY_LIMIT_EXCEEDED', limit: 'maxTokens', max },
+    };
   }
   const original = unwrapResolverError(error);
   if (original instanceof ArgumentValidationError) {
@@ -105,13 +113,19 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       message: `Invalid arguments: ${details.join('; ')}`,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: 'BAD_USER_INPUT', fields: fieldsOf(original.extensions.validationErrors as ValidationError[]) },
+      extensions: {
+        code: 'BAD_USER_INPUT',
+        fields: fieldsOf(original.extensions.validationErrors as ValidationError[]),
+      },
     };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
     const { stacktrace: _s, exception: _e, ...ext } = (formatted.extensions ?? {}) as Record<string, unknown>;
-    const message = code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED' ? withoutValues(formatted.message, error) : formatted.message;
+    const message =
+      code === 'BAD_USER_INPUT' || code === 'GRAPHQL_VALIDATION_FAILED'
+        ? withoutValues(formatted.message, error)
+        : formatted.message;
     return { ...formatted, message, extensions: ext };
   }
   // Masked: no message, no stack; the request id (when the error carries one) lets the log entry be found.

@@ -4,8 +4,19 @@
  * rule and limit), runs plugins and formats errors; only execution is replaced by graphql-jit, which compiles
  * each operation once into straight-line JavaScript. Compiled operations are kept in a bounded LRU.
  */
-import type { GatewayExecutor, GatewayInterface, GatewaySchemaLoadOrUpdateCallback } from '@apollo/server-gateway-interface';
-import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema, execute, valueFromASTUntyped } from 'graphql';
+import type {
+  GatewayExecutor,
+  GatewayInterface,
+  GatewaySchemaLoadOrUpdateCallback,
+} from '@apollo/server-gateway-interface';
+import {
+  GraphQLError,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  execute,
+  valueFromASTUntyped,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 
@@ -42,13 +53,21 @@ export class JitGateway implements GatewayInterface {
       // An operationName the document does not define (Apollo leaves it to execution): the client's error.
       if (!rc.operation) {
         const name = rc.operationName ?? rc.request.operationName;
-        const message = name ? `Unknown operation named "${String(name).slice(0, 100)}".` : 'Must provide an operation.';
-        return { errors: [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } })] };
+        const message = name
+          ? `Unknown operation named "${String(name).slice(0, 100)}".`
+          : 'Must provide an operation.';
+        return {
+          errors: [
+            new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } }),
+          ],
+        };
       }
       const key = `${rc.queryHash}:${rc.operationName ?? ''}`;
       let c = this.compiled.get(key);
       if (!c) {
-        const out = compileQuery(this.schema, rc.document as DocumentNode, rc.operationName ?? undefined, { disableLeafSerialization: false });
+        const out = compileQuery(this.schema, rc.document as DocumentNode, rc.operationName ?? undefined, {
+          disableLeafSerialization: false,
+        });
         if (isCompiledQuery(out)) {
           c = out;
           this.compiledCount++;
@@ -75,7 +94,10 @@ export class JitGateway implements GatewayInterface {
         const name = def.variable.name.value;
         if (def.defaultValue && variables[name] === undefined) variables[name] = valueFromASTUntyped(def.defaultValue);
       }
-      return (await c.query(undefined, rc.context, variables)) as ExecutionResult<Record<string, any>, Record<string, any>>;
+      return (await c.query(undefined, rc.context, variables)) as ExecutionResult<
+        Record<string, any>,
+        Record<string, any>
+      >;
     };
     return { executor };
   }

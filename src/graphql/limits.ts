@@ -32,8 +32,24 @@
  */
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getVariableValues, GraphQLError, Lexer, Source, TokenKind, type DocumentNode, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator, type ComplexityEstimator, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
+import {
+  getVariableValues,
+  GraphQLError,
+  Lexer,
+  Source,
+  TokenKind,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import {
+  fieldExtensionsEstimator,
+  getComplexity,
+  simpleEstimator,
+  type ComplexityEstimator,
+  type ComplexityEstimatorArgs,
+} from 'graphql-query-complexity';
 import { DEFAULT_GRAPHQL_LIMITS, type GraphQLLimitsConfig } from '../config/types';
 import { QueryLimitError, type QueryLimit } from '../errors';
 
@@ -85,13 +101,19 @@ function pageSize(args: Record<string, unknown> | undefined): number | null {
  * `@Field(() => [Checkout], { complexity: listCost(EXPECTED_SIZE.checkouts) })`.
  */
 export function listCost(expected: number): ComplexityEstimator {
-  return ({ childComplexity, args }: ComplexityEstimatorArgs) => 1 + (pageSize(args) ?? expected) * Math.max(1, childComplexity);
+  return ({ childComplexity, args }: ComplexityEstimatorArgs) =>
+    1 + (pageSize(args) ?? expected) * Math.max(1, childComplexity);
 }
 
 const ESTIMATORS: ComplexityEstimator[] = [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
 
 /** The list-aware cost of one operation of a document with its variables. Throws what getComplexity throws. */
-export function operationComplexity(schema: GraphQLSchema, document: DocumentNode, variables?: Record<string, unknown>, operationName?: string): number {
+export function operationComplexity(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables?: Record<string, unknown>,
+  operationName?: string,
+): number {
   return getComplexity({ schema, query: document, variables, operationName, estimators: ESTIMATORS });
 }
 
@@ -103,16 +125,25 @@ export function operationComplexity(schema: GraphQLSchema, document: DocumentNod
  * lexical tokens, the way graphql-armor counts them (comments are not tokens). A lexing error stops the count:
  * the parser reports it properly.
  */
-export function checkDocumentSize(source: string, limits: Pick<GraphQLLimitsConfig, 'maxCharacters' | 'maxTokens'>): QueryLimitError | null {
+export function checkDocumentSize(
+  source: string,
+  limits: Pick<GraphQLLimitsConfig, 'maxCharacters' | 'maxTokens'>,
+): QueryLimitError | null {
   if (source.length > limits.maxCharacters) {
-    return new QueryLimitError('maxCharacters', `Document of ${source.length} characters exceeds the limit of ${limits.maxCharacters}`, limits.maxCharacters, source.length);
+    return new QueryLimitError(
+      'maxCharacters',
+      `Document of ${source.length} characters exceeds the limit of ${limits.maxCharacters}`,
+      limits.maxCharacters,
+      source.length,
+    );
   }
   if (source.length <= limits.maxTokens) return null;
   const lexer = new Lexer(new Source(source));
   let n = 0;
   try {
     while (lexer.advance().kind !== TokenKind.EOF) {
-      if (++n > limits.maxTokens) return new QueryLimitError('maxTokens', `Token limit of ${limits.maxTokens} exceeded`, limits.maxTokens);
+      if (++n > limits.maxTokens)
+        return new QueryLimitError('maxTokens', `Token limit of ${limits.maxTokens} exceeded`, limits.maxTokens);
     }
   } catch {
     return null;
@@ -132,7 +163,10 @@ export function checkVariablesDepth(variables: unknown, max = MAX_VARIABLE_DEPTH
   const stack: Array<[unknown, number]> = [[variables, 1]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
-    if (depth > max) return new GraphQLError(`Variables are nested deeper than ${max} levels`, { extensions: { code: 'BAD_USER_INPUT' } });
+    if (depth > max)
+      return new GraphQLError(`Variables are nested deeper than ${max} levels`, {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     for (const child of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) {
       if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
     }
@@ -164,10 +198,20 @@ export function armorValidationRules(limits: GraphQLLimitsConfig): ValidationRul
     maxTokens: { enabled: false },
     // Suggestions are removed by suggestionsPlugin (armor's mask leaves a stray "?").
     blockFieldSuggestion: { enabled: false },
-    maxDepth: { ...common, n: limits.maxDepth, ignoreIntrospection: true, onReject: [reporter('maxDepth', limits.maxDepth)] },
+    maxDepth: {
+      ...common,
+      n: limits.maxDepth,
+      ignoreIntrospection: true,
+      onReject: [reporter('maxDepth', limits.maxDepth)],
+    },
     maxAliases: { ...common, n: limits.maxAliases, onReject: [reporter('maxAliases', limits.maxAliases)] },
     maxDirectives: { ...common, n: limits.maxDirectives, onReject: [reporter('maxDirectives', limits.maxDirectives)] },
-    costLimit: { ...common, maxCost: limits.maxCost, ignoreIntrospection: true, onReject: [reporter('maxCost', limits.maxCost)] },
+    costLimit: {
+      ...common,
+      maxCost: limits.maxCost,
+      ignoreIntrospection: true,
+      onReject: [reporter('maxCost', limits.maxCost)],
+    },
   });
   return armor.protect().validationRules;
 }
@@ -181,7 +225,10 @@ const NODES_LIMIT = /maximum allowed number of nodes/;
  *  - the list-aware cost, which depends on the variables. Costs of operations without variables are remembered
  *    per parsed document (Apollo hands back the same DocumentNode for a document it has seen).
  */
-export function complexityPlugin<T extends object>(limits: GraphQLLimitsConfig, opts: { hideSuggestions?: boolean } = {}): ApolloServerPlugin<T> {
+export function complexityPlugin<T extends object>(
+  limits: GraphQLLimitsConfig,
+  opts: { hideSuggestions?: boolean } = {},
+): ApolloServerPlugin<T> {
   const remembered = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     async requestDidStart() {
@@ -190,20 +237,36 @@ export function complexityPlugin<T extends object>(limits: GraphQLLimitsConfig, 
           if (!operation) return;
           const cacheable = !operation.variableDefinitions?.length;
           if (!cacheable) {
-            const coerced = getVariableValues(schema, operation.variableDefinitions!, request.variables ?? {}, { maxErrors: 1, hideSuggestions: opts.hideSuggestions });
+            const coerced = getVariableValues(schema, operation.variableDefinitions!, request.variables ?? {}, {
+              maxErrors: 1,
+              hideSuggestions: opts.hideSuggestions,
+            });
             if (coerced.errors?.length) {
               const e = coerced.errors[0];
-              throw new GraphQLError(e.message, { nodes: e.nodes, originalError: e.originalError, extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+              throw new GraphQLError(e.message, {
+                nodes: e.nodes,
+                originalError: e.originalError,
+                extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+              });
             }
           }
           const name = request.operationName ?? '';
           let cost = cacheable ? remembered.get(document)?.get(name) : undefined;
           if (cost === undefined) {
             try {
-              cost = operationComplexity(schema, document, request.variables ?? undefined, request.operationName ?? undefined);
+              cost = operationComplexity(
+                schema,
+                document,
+                request.variables ?? undefined,
+                request.operationName ?? undefined,
+              );
             } catch (e) {
               if (e instanceof Error && NODES_LIMIT.test(e.message)) {
-                throw new QueryLimitError('maxComplexity', 'The document has too many fields to estimate its cost', limits.maxComplexity);
+                throw new QueryLimitError(
+                  'maxComplexity',
+                  'The document has too many fields to estimate its cost',
+                  limits.maxComplexity,
+                );
               }
               // nothing else is expected once the variables coerced; execution reports whatever it is
               return;
@@ -242,7 +305,8 @@ export function suggestionsPlugin<T extends object>(): ApolloServerPlugin<T> {
       return {
         async didEncounterErrors({ errors }) {
           for (const e of errors) {
-            if (e.message.includes('Did you mean')) (e as { message: string }).message = e.message.replace(SUGGESTION, '');
+            if (e.message.includes('Did you mean'))
+              (e as { message: string }).message = e.message.replace(SUGGESTION, '');
           }
         },
       };
@@ -266,7 +330,10 @@ export function apolloLimits<T extends object>(
 } {
   return {
     validationRules: armorValidationRules(limits),
-    plugins: [complexityPlugin<T>(limits, { hideSuggestions: !opts.introspection }), ...(opts.introspection ? [] : [suggestionsPlugin<T>()])],
+    plugins: [
+      complexityPlugin<T>(limits, { hideSuggestions: !opts.introspection }),
+      ...(opts.introspection ? [] : [suggestionsPlugin<T>()]),
+    ],
     parseOptions: { maxTokens: limits.maxTokens },
     ...(opts.introspection ? {} : { validationOptions: { hideSuggestions: true } }),
   };

@@ -24,7 +24,16 @@ export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
   throw forbidden(`This operation needs the ${roles.join(' or ')} role; you are ${p.role}`);
 };
 
-export const RESOLVERS = [ReportResolver, FeatureResolver, UserResolver, SubscriptionResolver, AlertResolver, DeploymentResolver, UsageResolver, IngestResolver] as const;
+export const RESOLVERS = [
+  ReportResolver,
+  FeatureResolver,
+  UserResolver,
+  SubscriptionResolver,
+  AlertResolver,
+  DeploymentResolver,
+  UsageResolver,
+  IngestResolver,
+] as const;
 
 /**
  * type-graphql insists on a PubSub once the schema has subscriptions. Ours never use topics: each subscription's

@@ -22,10 +22,15 @@ export interface AdminRequest {
   args: Record<string, unknown>;
 }
 
-export type AdminResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; field?: string } };
+export type AdminResponse =
+  { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; field?: string } };
 
 /** The admin operations, shared by the socket and the CLI's direct-store mode. */
-export async function runAdminOp(auth: AuthService, req: AdminRequest, reports?: DeploymentReportService): Promise<unknown> {
+export async function runAdminOp(
+  auth: AuthService,
+  req: AdminRequest,
+  reports?: DeploymentReportService,
+): Promise<unknown> {
   const a = req.args ?? {};
   const admin = { userId: 'cli', username: 'cli', role: 'ADMIN' as const, tokenId: 'cli' };
   switch (req.op) {
@@ -71,7 +76,11 @@ export function errorOf(err: unknown): { code: string; message: string; field?: 
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
-export async function startAdminSocket(dataDir: string, auth: AuthService, reports?: DeploymentReportService): Promise<{ path: string; close(): Promise<void> }> {
+export async function startAdminSocket(
+  dataDir: string,
+  auth: AuthService,
+  reports?: DeploymentReportService,
+): Promise<{ path: string; close(): Promise<void> }> {
   const sockPath = adminSocketPath(dataDir);
   try {
     fs.unlinkSync(sockPath); // a leftover from a killed server; the data-dir lock already proved we are the holder

@@ -35,10 +35,24 @@ export function registerIngestRoutes(app: FastifyInstance, services: Services): 
         return reply
           .code(401)
           .header('www-authenticate', 'Bearer realm="licensegraph"')
-          .send(restError('UNAUTHENTICATED', 'Authentication required: send "Authorization: Bearer <token>" with a valid, unexpired access token', req.id));
+          .send(
+            restError(
+              'UNAUTHENTICATED',
+              'Authentication required: send "Authorization: Bearer <token>" with a valid, unexpired access token',
+              req.id,
+            ),
+          );
       }
       if (!INGEST_ROLES.has(principal.role)) {
-        return reply.code(403).send(restError('FORBIDDEN', `Pushing license status needs the UPLOADER or ADMIN role; you are ${principal.role}`, req.id));
+        return reply
+          .code(403)
+          .send(
+            restError(
+              'FORBIDDEN',
+              `Pushing license status needs the UPLOADER or ADMIN role; you are ${principal.role}`,
+              req.id,
+            ),
+          );
       }
     });
 
@@ -47,7 +61,8 @@ export function registerIngestRoutes(app: FastifyInstance, services: Services): 
         const msg = `Request body is larger than the limit of ${maxBytes} bytes (LICENSEGRAPH_INGEST_MAX_BYTES)`;
         return reply.code(413).send(tooLarge('LICENSEGRAPH_INGEST_MAX_BYTES', maxBytes, msg, req.id));
       }
-      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      const status =
+        typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) {
         services.logger.error({ err, requestId: req.id }, 'ingest failed unexpectedly');
         return reply.code(500).send(restError('INTERNAL_SERVER_ERROR', 'Internal server error', req.id));
@@ -55,30 +70,54 @@ export function registerIngestRoutes(app: FastifyInstance, services: Services): 
       return reply.code(status).send(restError('BAD_REQUEST', err.message, req.id));
     });
 
-    scope.post<{ Querystring: Record<string, string | string[] | undefined>; Body: unknown }>('/api/v1/ingest', { bodyLimit: maxBytes }, async (req, reply) => {
-      const q = req.query;
-      const server = typeof q.server === 'string' ? q.server : undefined;
-      if (!server || !/^[a-z0-9-]{1,64}$/.test(server)) {
-        return reply.code(400).send(restError('BAD_USER_INPUT', 'Invalid parameter server: a configured server id (lowercase letters, digits and dashes) is required', req.id));
-      }
-      const rawFormat = q.format === undefined ? 'auto' : typeof q.format === 'string' ? q.format.toLowerCase() : '';
-      if (rawFormat !== 'auto' && !(INGEST_FORMATS as readonly string[]).includes(rawFormat)) {
-        return reply.code(400).send(restError('BAD_USER_INPUT', 'Invalid parameter format: must be lmstat, rlmstat, json or auto', req.id));
-      }
-      const text = typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      try {
-        const result = await services.history.ingest(server, rawFormat as IngestFormat | 'auto', text, req.lgContext?.principal ?? undefined);
-        return reply.send(result);
-      } catch (e) {
-        if (e instanceof IngestForbiddenError) return reply.code(403).send(restError('FORBIDDEN', e.message, req.id));
-        if (e instanceof IngestTooLargeError) return reply.code(413).send(tooLarge(e.limit, e.max, `Push too large: ${e.message}`, req.id));
-        if (e instanceof IngestInputError) {
-          if (e.notFound) return reply.code(404).send(restError('NOT_FOUND', `License server "${server}" not found`, req.id));
-          const what = e.field === 'server' || e.field === 'format' ? `parameter ${e.field}` : 'request body';
-          return reply.code(400).send(restError('BAD_USER_INPUT', `Invalid ${what}: ${e.rule}`, req.id));
+    scope.post<{ Querystring: Record<string, string | string[] | undefined>; Body: unknown }>(
+      '/api/v1/ingest',
+      { bodyLimit: maxBytes },
+      async (req, reply) => {
+        const q = req.query;
+        const server = typeof q.server === 'string' ? q.server : undefined;
+        if (!server || !/^[a-z0-9-]{1,64}$/.test(server)) {
+          return reply
+            .code(400)
+            .send(
+              restError(
+                'BAD_USER_INPUT',
+                'Invalid parameter server: a configured server id (lowercase letters, digits and dashes) is required',
+                req.id,
+              ),
+            );
         }
-        throw e;
-      }
-    });
+        const rawFormat = q.format === undefined ? 'auto' : typeof q.format === 'string' ? q.format.toLowerCase() : '';
+        if (rawFormat !== 'auto' && !(INGEST_FORMATS as readonly string[]).includes(rawFormat)) {
+          return reply
+            .code(400)
+            .send(
+              restError('BAD_USER_INPUT', 'Invalid parameter format: must be lmstat, rlmstat, json or auto', req.id),
+            );
+        }
+        const text =
+          typeof req.body === 'string' ? req.body : Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+        try {
+          const result = await services.history.ingest(
+            server,
+            rawFormat as IngestFormat | 'auto',
+            text,
+            req.lgContext?.principal ?? undefined,
+          );
+          return reply.send(result);
+        } catch (e) {
+          if (e instanceof IngestForbiddenError) return reply.code(403).send(restError('FORBIDDEN', e.message, req.id));
+          if (e instanceof IngestTooLargeError)
+            return reply.code(413).send(tooLarge(e.limit, e.max, `Push too large: ${e.message}`, req.id));
+          if (e instanceof IngestInputError) {
+            if (e.notFound)
+              return reply.code(404).send(restError('NOT_FOUND', `License server "${server}" not found`, req.id));
+            const what = e.field === 'server' || e.field === 'format' ? `parameter ${e.field}` : 'request body';
+            return reply.code(400).send(restError('BAD_USER_INPUT', `Invalid ${what}: ${e.rule}`, req.id));
+          }
+          throw e;
+        }
+      },
+    );
   });
 }

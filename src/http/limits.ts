@@ -41,7 +41,15 @@ export function resolveHttpLimits(partial: Partial<HttpLimitsConfig> | undefined
 /** The Fastify constructor options these limits set. */
 export function fastifyLimitOptions(
   limits: HttpLimitsConfig,
-): Pick<FastifyServerOptions, 'bodyLimit' | 'connectionTimeout' | 'requestTimeout' | 'keepAliveTimeout' | 'return503OnClosing' | 'forceCloseConnections'> {
+): Pick<
+  FastifyServerOptions,
+  | 'bodyLimit'
+  | 'connectionTimeout'
+  | 'requestTimeout'
+  | 'keepAliveTimeout'
+  | 'return503OnClosing'
+  | 'forceCloseConnections'
+> {
   return {
     bodyLimit: limits.bodyLimitBytes,
     connectionTimeout: limits.connectionTimeoutSeconds * 1000,
@@ -82,9 +90,17 @@ function pathOf(req: FastifyRequest): string {
 }
 
 /** Answer with an error in the shape the route's clients read (GraphQL or REST). */
-export function sendHttpError(req: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}): FastifyReply {
+export function sendHttpError(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): FastifyReply {
   reply.code(status).header('content-type', 'application/json; charset=utf-8');
-  if (pathOf(req) === GRAPHQL_PATH) return reply.send({ errors: [{ message, extensions: { code, ...extra, requestId: req.id } }] });
+  if (pathOf(req) === GRAPHQL_PATH)
+    return reply.send({ errors: [{ message, extensions: { code, ...extra, requestId: req.id } }] });
   const body = restError(code, message, req.id);
   return reply.send({ error: { ...body.error, ...extra } });
 }
@@ -123,7 +139,10 @@ const STATUS_CODES: Record<number, string> = {
 };
 
 /** Consumes one operation of a WebSocket client's rate-limit budget (the same budget as its HTTP requests). */
-export type WsRateLimit = (authorization: string | undefined, ip: string) => Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
+export type WsRateLimit = (
+  authorization: string | undefined,
+  ip: string,
+) => Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
 
 /** Failed authentications one client address may make per rate-limit window before it gets 429 without a check. */
 export const AUTH_FAILURES_PER_WINDOW = 30;
@@ -138,20 +157,27 @@ export interface HttpLimitsOptions {
  * Install the error handler, the rate limit, the pre-parse document check on /graphql and the request id on
  * every GraphQL error body. Await it before declaring routes: the rate limit attaches to routes declared after.
  */
-export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLimitsOptions): Promise<{ wsRateLimit: WsRateLimit; authFailures: AuthFailures }> {
+export async function registerHttpLimits(
+  fastify: FastifyInstance,
+  opts: HttpLimitsOptions,
+): Promise<{ wsRateLimit: WsRateLimit; authFailures: AuthFailures }> {
   const { http, graphql, logger } = opts;
 
   fastify.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    if (err instanceof HttpLimitError) return sendHttpError(req, reply, err.statusCode, err.code, err.message, err.extra);
-    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (err instanceof HttpLimitError)
+      return sendHttpError(req, reply, err.statusCode, err.code, err.message, err.extra);
+    const status =
+      typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) {
       logger.error({ err, requestId: req.id, method: req.method, url: req.url }, 'unexpected error');
       return sendHttpError(req, reply, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
     }
     let message = err.message;
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') message = `Request body is larger than the limit of ${req.routeOptions?.bodyLimit ?? http.bodyLimitBytes} bytes`;
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      message = `Request body is larger than the limit of ${req.routeOptions?.bodyLimit ?? http.bodyLimitBytes} bytes`;
     // JSON.parse messages quote the body: never echo it
-    else if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError) message = 'Request body is not valid JSON';
+    else if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError)
+      message = 'Request body is not valid JSON';
     return sendHttpError(req, reply, status, STATUS_CODES[status] ?? 'BAD_REQUEST', message);
   });
 
@@ -159,13 +185,22 @@ export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLim
   let wsRateLimit: WsRateLimit = async () => ({ ok: true });
   // Failed authentications cost a client address more than its requests: past the limit, 401s become 429s
   // without a token lookup, on every route (/metrics included); accepted tokens are not affected.
-  const authFailures = new AuthFailures(http.rateLimitMax > 0 ? AUTH_FAILURES_PER_WINDOW : 0, http.rateLimitWindowSeconds);
+  const authFailures = new AuthFailures(
+    http.rateLimitMax > 0 ? AUTH_FAILURES_PER_WINDOW : 0,
+    http.rateLimitWindowSeconds,
+  );
   fastify.addHook('onRequest', async (req) => {
     if (req.url === '/healthz' || req.url === '/readyz' || !req.headers.authorization) return;
     const hash = bearerHash(req);
     if (hash && known.has(hash)) return;
     const wait = authFailures.blocked(req.ip);
-    if (wait > 0) throw new HttpLimitError(429, 'RATE_LIMITED', `Too many failed authentications from this address; retry in ${wait} s`, { retryAfterSeconds: wait });
+    if (wait > 0)
+      throw new HttpLimitError(
+        429,
+        'RATE_LIMITED',
+        `Too many failed authentications from this address; retry in ${wait} s`,
+        { retryAfterSeconds: wait },
+      );
   });
   fastify.addHook('onResponse', async (req, reply) => {
     if (reply.statusCode === 401) authFailures.record(req.ip);
@@ -186,9 +221,14 @@ export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLim
       allowList: exempt,
       cache: 10_000,
       errorResponseBuilder: (_req, ctx) =>
-        new HttpLimitError(429, 'RATE_LIMITED', `Rate limit of ${ctx.max} requests per ${window} s exceeded; retry in ${ctx.after}`, {
-          retryAfterSeconds: Math.max(1, Math.ceil(ctx.ttl / 1000)),
-        }),
+        new HttpLimitError(
+          429,
+          'RATE_LIMITED',
+          `Rate limit of ${ctx.max} requests per ${window} s exceeded; retry in ${ctx.after}`,
+          {
+            retryAfterSeconds: Math.max(1, Math.ceil(ctx.ttl / 1000)),
+          },
+        ),
     });
     // WebSocket operations draw on the same per-token budget (a token WebSocket authenticated is an accepted one).
     // One check at a time: the store hands every caller the same counter object, so concurrent checks would all
@@ -200,7 +240,12 @@ export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLim
         const headers = { authorization };
         const hash = bearerHash({ headers } as FastifyRequest);
         if (hash && !known.has(hash)) known.set(hash, true);
-        const fake = { headers, ip, url: GRAPHQL_PATH, routeOptions: { url: GRAPHQL_PATH, config: {} } } as unknown as FastifyRequest;
+        const fake = {
+          headers,
+          ip,
+          url: GRAPHQL_PATH,
+          routeOptions: { url: GRAPHQL_PATH, config: {} },
+        } as unknown as FastifyRequest;
         const r = await check(fake);
         if (r.isAllowed || !r.isExceeded) return { ok: true };
         return { ok: false, retryAfterSeconds: Math.max(1, r.ttlInSeconds) };
@@ -216,7 +261,8 @@ export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLim
     if (pathOf(req) !== GRAPHQL_PATH) return;
     let source: unknown;
     if (req.method === 'GET') source = (req.query as Record<string, unknown> | undefined)?.query;
-    else if (req.body && typeof req.body === 'object' && !Array.isArray(req.body)) source = (req.body as Record<string, unknown>).query;
+    else if (req.body && typeof req.body === 'object' && !Array.isArray(req.body))
+      source = (req.body as Record<string, unknown>).query;
     if (req.method === 'POST' && req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
       const deep = checkVariablesDepth((req.body as Record<string, unknown>).variables);
       if (deep) {
@@ -246,11 +292,19 @@ export async function registerHttpLimits(fastify: FastifyInstance, opts: HttpLim
   // Errors Apollo answers outside its request pipeline (CSRF, batching, bad request shape, context failures)
   // carry no request id: add it, so every GraphQL error body has one.
   fastify.addHook('onSend', async (req, reply, payload) => {
-    if (reply.statusCode < 400 || typeof payload !== 'string' || pathOf(req) !== GRAPHQL_PATH || !payload.startsWith('{"errors"')) return payload;
+    if (
+      reply.statusCode < 400 ||
+      typeof payload !== 'string' ||
+      pathOf(req) !== GRAPHQL_PATH ||
+      !payload.startsWith('{"errors"')
+    )
+      return payload;
     try {
       const body = JSON.parse(payload) as { errors?: Array<{ extensions?: Record<string, unknown> }> };
       if (!Array.isArray(body.errors) || body.errors.every((e) => e?.extensions?.requestId)) return payload;
-      for (const e of body.errors) if (e && typeof e === 'object') e.extensions = { ...(e.extensions ?? {}), requestId: e.extensions?.requestId ?? req.id };
+      for (const e of body.errors)
+        if (e && typeof e === 'object')
+          e.extensions = { ...(e.extensions ?? {}), requestId: e.extensions?.requestId ?? req.id };
       return JSON.stringify(body);
     } catch {
       return payload;

@@ -97,7 +97,12 @@ export class AppMetrics {
   constructor() {
     const r = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.httpRequests = new Counter({ name: 'licensegraph_http_requests_total', help: 'HTTP requests by method, route pattern and status.', labelNames: ['method', 'route', 'status'], registers: r });
+    this.httpRequests = new Counter({
+      name: 'licensegraph_http_requests_total',
+      help: 'HTTP requests by method, route pattern and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: r,
+    });
     this.httpDuration = new Histogram({
       name: 'licensegraph_http_request_duration_seconds',
       help: 'HTTP request duration by method and route pattern.',
@@ -105,7 +110,12 @@ export class AppMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: r,
     });
-    this.gqlOps = new Counter({ name: 'licensegraph_graphql_operations_total', help: 'GraphQL operations over HTTP by type, operation name and outcome (ok | error).', labelNames: ['type', 'name', 'outcome'], registers: r });
+    this.gqlOps = new Counter({
+      name: 'licensegraph_graphql_operations_total',
+      help: 'GraphQL operations over HTTP by type, operation name and outcome (ok | error).',
+      labelNames: ['type', 'name', 'outcome'],
+      registers: r,
+    });
     this.gqlDuration = new Histogram({
       name: 'licensegraph_graphql_operation_duration_seconds',
       help: 'GraphQL operation duration over HTTP, by type.',
@@ -113,9 +123,24 @@ export class AppMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: r,
     });
-    this.gqlErrors = new Counter({ name: 'licensegraph_graphql_errors_total', help: 'GraphQL errors returned, by code.', labelNames: ['code'], registers: r });
-    this.polls = new Counter({ name: 'licensegraph_polls_total', help: 'License-server reads by server and outcome (ok | down | error).', labelNames: ['server', 'outcome'], registers: r });
-    this.pollFailures = new Counter({ name: 'licensegraph_poll_failures_total', help: 'License-server reads that failed (error or timeout), by server.', labelNames: ['server'], registers: r });
+    this.gqlErrors = new Counter({
+      name: 'licensegraph_graphql_errors_total',
+      help: 'GraphQL errors returned, by code.',
+      labelNames: ['code'],
+      registers: r,
+    });
+    this.polls = new Counter({
+      name: 'licensegraph_polls_total',
+      help: 'License-server reads by server and outcome (ok | down | error).',
+      labelNames: ['server', 'outcome'],
+      registers: r,
+    });
+    this.pollFailures = new Counter({
+      name: 'licensegraph_poll_failures_total',
+      help: 'License-server reads that failed (error or timeout), by server.',
+      labelNames: ['server'],
+      registers: r,
+    });
     this.pollDuration = new Histogram({
       name: 'licensegraph_poll_duration_seconds',
       help: 'License-server read duration, by server.',
@@ -123,17 +148,65 @@ export class AppMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers: r,
     });
-    this.wsOps = new Counter({ name: 'licensegraph_websocket_operations_total', help: 'Subscribe messages over WebSocket by outcome (ok | error).', labelNames: ['outcome'], registers: r });
-    this.liveEvents = new Counter({ name: 'licensegraph_live_events_total', help: 'Live events produced from this replica\'s readings, by kind (usage | checkout | alert).', labelNames: ['kind'], registers: r });
-    this.serverUp = new Gauge({ name: 'licensegraph_server_up', help: '1 when the last read of the server answered UP and was not stale.', labelNames: ['server'], registers: r });
-    this.snapshotAge = new Gauge({ name: 'licensegraph_snapshot_age_seconds', help: 'Age of the data shown for the server.', labelNames: ['server'], registers: r });
-    this.wsConnections = new Gauge({ name: 'licensegraph_websocket_connections', help: 'Open GraphQL WebSocket connections.', registers: r });
-    this.subscriptions = new Gauge({ name: 'licensegraph_subscriptions_active', help: 'Active GraphQL subscriptions on this replica.', registers: r });
+    this.wsOps = new Counter({
+      name: 'licensegraph_websocket_operations_total',
+      help: 'Subscribe messages over WebSocket by outcome (ok | error).',
+      labelNames: ['outcome'],
+      registers: r,
+    });
+    this.liveEvents = new Counter({
+      name: 'licensegraph_live_events_total',
+      help: "Live events produced from this replica's readings, by kind (usage | checkout | alert).",
+      labelNames: ['kind'],
+      registers: r,
+    });
+    this.serverUp = new Gauge({
+      name: 'licensegraph_server_up',
+      help: '1 when the last read of the server answered UP and was not stale.',
+      labelNames: ['server'],
+      registers: r,
+    });
+    this.snapshotAge = new Gauge({
+      name: 'licensegraph_snapshot_age_seconds',
+      help: 'Age of the data shown for the server.',
+      labelNames: ['server'],
+      registers: r,
+    });
+    this.wsConnections = new Gauge({
+      name: 'licensegraph_websocket_connections',
+      help: 'Open GraphQL WebSocket connections.',
+      registers: r,
+    });
+    this.subscriptions = new Gauge({
+      name: 'licensegraph_subscriptions_active',
+      help: 'Active GraphQL subscriptions on this replica.',
+      registers: r,
+    });
 
-    this.serverStatus = new Gauge({ name: 'flexlm_server_status', help: 'License server status labeled by app, fqdn, master, port and version of the license.', labelNames: ['app', 'fqdn', 'master', 'port', 'version'], registers: r });
-    this.vendorStatus = new Gauge({ name: 'flexlm_vendor_status', help: 'License vendor status labeled by app, name and version of the license.', labelNames: ['app', 'name', 'version'], registers: r });
-    this.featureIssued = new Gauge({ name: 'flexlm_feature_issued', help: 'License feature issued labeled by app and feature name of the license.', labelNames: ['app', 'name'], registers: r });
-    this.featureUsed = new Gauge({ name: 'flexlm_feature_used', help: 'License feature used labeled by app and feature name of the license.', labelNames: ['app', 'name'], registers: r });
+    this.serverStatus = new Gauge({
+      name: 'flexlm_server_status',
+      help: 'License server status labeled by app, fqdn, master, port and version of the license.',
+      labelNames: ['app', 'fqdn', 'master', 'port', 'version'],
+      registers: r,
+    });
+    this.vendorStatus = new Gauge({
+      name: 'flexlm_vendor_status',
+      help: 'License vendor status labeled by app, name and version of the license.',
+      labelNames: ['app', 'name', 'version'],
+      registers: r,
+    });
+    this.featureIssued = new Gauge({
+      name: 'flexlm_feature_issued',
+      help: 'License feature issued labeled by app and feature name of the license.',
+      labelNames: ['app', 'name'],
+      registers: r,
+    });
+    this.featureUsed = new Gauge({
+      name: 'flexlm_feature_used',
+      help: 'License feature used labeled by app and feature name of the license.',
+      labelNames: ['app', 'name'],
+      registers: r,
+    });
     this.featureUsedUsers = new Gauge({
       name: 'flexlm_feature_used_users',
       help: 'License feature used by user labeled by app, feature name and username of the license.',
@@ -164,7 +237,12 @@ export class AppMetrics {
       labelNames: ['app', 'index', 'licenses', 'features'],
       registers: r,
     });
-    this.scrapeError = new Gauge({ name: 'flexlm_scrape_error', help: 'flexlm_exporter: Whether a license scrape had an error.', labelNames: ['collector', 'name'], registers: r });
+    this.scrapeError = new Gauge({
+      name: 'flexlm_scrape_error',
+      help: 'flexlm_exporter: Whether a license scrape had an error.',
+      labelNames: ['collector', 'name'],
+      registers: r,
+    });
   }
 
   bind(parts: { snapshots?: SnapshotService; events?: EventsService; wsConnections?: () => number }): void {
@@ -225,7 +303,8 @@ export class AppMetrics {
           },
           async willSendResponse({ response }) {
             const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
-            for (const e of errors ?? []) gqlErrors.inc({ code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR').slice(0, 64) });
+            for (const e of errors ?? [])
+              gqlErrors.inc({ code: String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR').slice(0, 64) });
             gqlOps.inc({ type, name, outcome: errors?.length ? 'error' : 'ok' });
             gqlDuration.observe({ type }, Number(process.hrtime.bigint() - started) / 1e9);
           },
@@ -274,7 +353,20 @@ export class AppMetrics {
     if (!snapshots) return;
     const ids = snapshots.serverIds();
     const states = await Promise.all(ids.map((id) => snapshots.get(id).catch(() => snapshots.peek(id))));
-    for (const g of [this.serverStatus, this.vendorStatus, this.featureIssued, this.featureUsed, this.featureUsedUsers, this.reservedGroups, this.reservedHost, this.expiration, this.aggregateExpiration, this.scrapeError, this.serverUp, this.snapshotAge] as Gauge<string>[]) {
+    for (const g of [
+      this.serverStatus,
+      this.vendorStatus,
+      this.featureIssued,
+      this.featureUsed,
+      this.featureUsedUsers,
+      this.reservedGroups,
+      this.reservedHost,
+      this.expiration,
+      this.aggregateExpiration,
+      this.scrapeError,
+      this.serverUp,
+      this.snapshotAge,
+    ] as Gauge<string>[]) {
       g.reset();
     }
     const now = Date.now();
@@ -286,7 +378,8 @@ export class AppMetrics {
     if (!state) {
       this.scrapeError.set({ collector: 'lmstat', name: app }, 1);
       this.serverUp.set({ server: app }, 0);
-      for (const p of pairs(config?.address)) this.serverStatus.set({ app, fqdn: p.host, master: 'false', port: p.port, version: '' }, 0);
+      for (const p of pairs(config?.address))
+        this.serverStatus.set({ app, fqdn: p.host, master: 'false', port: p.port, version: '' }, 0);
       return;
     }
     const s = state.snapshot;
@@ -299,14 +392,25 @@ export class AppMetrics {
     if (s.hosts.length > 0) {
       for (const h of s.hosts) {
         this.serverStatus.set(
-          { app, fqdn: h.host, master: String(!!h.master), port: h.port === null || h.port === undefined ? '' : String(h.port), version: h.version ?? s.version ?? '' },
+          {
+            app,
+            fqdn: h.host,
+            master: String(!!h.master),
+            port: h.port === null || h.port === undefined ? '' : String(h.port),
+            version: h.version ?? s.version ?? '',
+          },
           !state.stale && h.status === 'UP' ? 1 : 0,
         );
       }
     } else {
-      for (const p of pairs(config?.address)) this.serverStatus.set({ app, fqdn: p.host, master: 'false', port: p.port, version: s.version ?? '' }, s.status === 'UP' && !state.stale ? 1 : 0);
+      for (const p of pairs(config?.address))
+        this.serverStatus.set(
+          { app, fqdn: p.host, master: 'false', port: p.port, version: s.version ?? '' },
+          s.status === 'UP' && !state.stale ? 1 : 0,
+        );
     }
-    for (const d of s.vendorDaemons) this.vendorStatus.set({ app, name: d.name, version: d.version ?? '' }, !state.stale && d.status === 'UP' ? 1 : 0);
+    for (const d of s.vendorDaemons)
+      this.vendorStatus.set({ app, name: d.name, version: d.version ?? '' }, !state.stale && d.status === 'UP' ? 1 : 0);
 
     const issued = new Map<string, number>();
     const used = new Map<string, number>();
@@ -346,7 +450,14 @@ export class AppMetrics {
         const seconds = Number.isFinite(exp) ? exp : Infinity;
         const licenses = typeof p.issued === 'number' ? p.issued : 0;
         this.expiration.set(
-          { app, name: p.name ?? name, index: String(index), licenses: typeof p.issued === 'number' ? String(p.issued) : p.type === 'uncounted' ? 'uncounted' : '', vendor: p.vendor ?? f.vendor ?? '', version: p.version ?? '' },
+          {
+            app,
+            name: p.name ?? name,
+            index: String(index),
+            licenses: typeof p.issued === 'number' ? String(p.issued) : p.type === 'uncounted' ? 'uncounted' : '',
+            vendor: p.vendor ?? f.vendor ?? '',
+            version: p.version ?? '',
+          },
           seconds,
         );
         const a = aggregate.get(seconds);
@@ -365,7 +476,10 @@ export class AppMetrics {
       .sort((a, b) => a - b)
       .forEach((seconds, i) => {
         const a = aggregate.get(seconds)!;
-        this.aggregateExpiration.set({ app, index: String(i), licenses: String(a.licenses), features: String(a.features) }, seconds);
+        this.aggregateExpiration.set(
+          { app, index: String(i), licenses: String(a.licenses), features: String(a.features) },
+          seconds,
+        );
       });
   }
 }
@@ -383,7 +497,11 @@ function sameSecret(a: string, b: string): boolean {
  * "Authorization: Bearer <token>" (Prometheus: `authorization: { credentials_file: ... }`).
  * LICENSEGRAPH_METRICS_PUBLIC=true serves it without a token, for scrapers on a trusted network.
  */
-export function registerMetricsRoute(fastify: FastifyInstance, metrics: AppMetrics, opts: { config: AppConfig; auth: AuthService }): void {
+export function registerMetricsRoute(
+  fastify: FastifyInstance,
+  metrics: AppMetrics,
+  opts: { config: AppConfig; auth: AuthService },
+): void {
   const { config, auth } = opts;
   const allowed = async (req: FastifyRequest): Promise<boolean> => {
     if (config.metricsPublic) return true;
@@ -400,9 +518,20 @@ export function registerMetricsRoute(fastify: FastifyInstance, metrics: AppMetri
       return reply
         .code(401)
         .header('www-authenticate', 'Bearer realm="licensegraph"')
-        .send({ error: { code: 'UNAUTHENTICATED', message: 'Authentication required: send "Authorization: Bearer <token>" (an access token or LICENSEGRAPH_METRICS_TOKEN)', requestId: req.id } });
+        .send({
+          error: {
+            code: 'UNAUTHENTICATED',
+            message:
+              'Authentication required: send "Authorization: Bearer <token>" (an access token or LICENSEGRAPH_METRICS_TOKEN)',
+            requestId: req.id,
+          },
+        });
     }
     const body = await metrics.render();
-    return reply.code(200).header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(body);
+    return reply
+      .code(200)
+      .header('content-type', metrics.registry.contentType)
+      .header('cache-control', 'no-store')
+      .send(body);
   });
 }

@@ -94,12 +94,20 @@ const VENDOR: Record<string, Record<string, string>> = {
 
 /** Remove source-map references (we do not serve the maps) from JS and CSS bundles. */
 export function stripSourceMaps(text: string): string {
-  return text.replace(/\n?\/\/# sourceMappingURL=[^\n]*\s*$/g, '\n').replace(/\/\*# sourceMappingURL=[^*]*\*\/\s*$/g, '');
+  return text
+    .replace(/\n?\/\/# sourceMappingURL=[^\n]*\s*$/g, '\n')
+    .replace(/\/\*# sourceMappingURL=[^*]*\*\/\s*$/g, '');
 }
 
 function makeAsset(body: Buffer, file: string, immutable: boolean): Asset {
   const digest = createHash('sha256').update(body).digest('base64url');
-  return { body, type: TYPES[path.extname(file)] ?? 'application/octet-stream', etag: `"${digest.slice(0, 27)}"`, hash: digest.slice(0, 10), immutable };
+  return {
+    body,
+    type: TYPES[path.extname(file)] ?? 'application/octet-stream',
+    etag: `"${digest.slice(0, 27)}"`,
+    hash: digest.slice(0, 10),
+    immutable,
+  };
 }
 
 /** A host header safe to echo into a CSP source expression, or null. */
@@ -219,7 +227,12 @@ export function registerPortal(fastify: FastifyInstance, opts: PortalOptions): v
   };
 
   const send = async (req: FastifyRequest, reply: FastifyReply, a: Asset, cache: string) => {
-    reply.header('content-type', a.type).header('cache-control', cache).header('etag', a.etag).header('x-content-type-options', 'nosniff').header('vary', 'Accept-Encoding');
+    reply
+      .header('content-type', a.type)
+      .header('cache-control', cache)
+      .header('etag', a.etag)
+      .header('x-content-type-options', 'nosniff')
+      .header('vary', 'Accept-Encoding');
     if (req.headers['if-none-match'] === a.etag) return reply.code(304).send();
     if (a.body.length > 1024 && acceptsGzip(req)) {
       if (a.gzip === undefined) a.gzip = gzipAsync(a.body, { level: 6 }).catch(() => null);

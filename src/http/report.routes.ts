@@ -11,8 +11,18 @@ export const LICENSE_SUMMARY_DOCUMENT = /* GraphQL */ `
   query LicenseSummary($filter: ReportFilter) {
     licenseReport(filter: $filter) {
       summaryByFeature {
-        info { name issued used free }
-        checkouts { username hostname startTime serverInfo }
+        info {
+          name
+          issued
+          used
+          free
+        }
+        checkouts {
+          username
+          hostname
+          startTime
+          serverInfo
+        }
         valid
       }
       valid
@@ -23,7 +33,10 @@ export const LICENSE_SUMMARY_DOCUMENT = /* GraphQL */ `
 function list(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
   const arr = Array.isArray(v) ? v : [v];
-  const out = arr.flatMap((x) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
+  const out = arr
+    .flatMap((x) => String(x).split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   return out.length ? out : undefined;
 }
 
@@ -57,7 +70,11 @@ export async function executeForRest(
   field: string,
 ): Promise<{ status: number; body: unknown }> {
   const res = await apollo.executeOperation({ query, variables }, { contextValue });
-  if (res.body.kind !== 'single') return { status: 500, body: restError('INTERNAL_SERVER_ERROR', 'Unexpected incremental response', contextValue.requestId) };
+  if (res.body.kind !== 'single')
+    return {
+      status: 500,
+      body: restError('INTERNAL_SERVER_ERROR', 'Unexpected incremental response', contextValue.requestId),
+    };
   const { data, errors } = res.body.singleResult;
   if (errors?.length) {
     const code = String(errors[0].extensions?.code ?? 'INTERNAL_SERVER_ERROR');
@@ -75,10 +92,19 @@ export function registerReportRoutes(app: FastifyInstance, apollo: ApolloServer<
     if (features) filter.features = features;
     if (servers) filter.servers = servers;
     if (q.inUse !== undefined) {
-      if (q.inUse !== 'true' && q.inUse !== 'false') return reply.code(400).send(restError('BAD_USER_INPUT', 'Invalid parameter inUse: must be true or false', req.id));
+      if (q.inUse !== 'true' && q.inUse !== 'false')
+        return reply
+          .code(400)
+          .send(restError('BAD_USER_INPUT', 'Invalid parameter inUse: must be true or false', req.id));
       filter.inUse = q.inUse === 'true';
     }
-    const { status, body } = await executeForRest(apollo, req.lgContext!, LICENSE_SUMMARY_DOCUMENT, { filter }, 'licenseReport');
+    const { status, body } = await executeForRest(
+      apollo,
+      req.lgContext!,
+      LICENSE_SUMMARY_DOCUMENT,
+      { filter },
+      'licenseReport',
+    );
     return reply.code(status).send(body);
   });
 }

@@ -15,7 +15,19 @@ import { LRUCache } from 'lru-cache';
 import type { SnapshotService } from '../services/snapshot.service';
 
 /** Types whose every field is served from the in-memory snapshot. */
-const SNAPSHOT_TYPES = new Set(['Report', 'FeatureInfo', 'Checkout', 'Pool', 'Reservation', 'QueuedRequest', 'Issue', 'LicenseServer', 'ServerHost', 'VendorDaemon', 'ParseWarning']);
+const SNAPSHOT_TYPES = new Set([
+  'Report',
+  'FeatureInfo',
+  'Checkout',
+  'Pool',
+  'Reservation',
+  'QueuedRequest',
+  'Issue',
+  'LicenseServer',
+  'ServerHost',
+  'VendorDaemon',
+  'ParseWarning',
+]);
 const CACHEABLE_ROOTS = new Set(['licenseReport', 'feature', 'licenseServers', '__typename']);
 /** Feature fields that read the database (history); everything else on Feature is snapshot data. */
 const FEATURE_DB_FIELDS = new Set(['history', 'utilizationHistogram']);
@@ -48,7 +60,10 @@ export class ResponseCache {
     opts: ResponseCacheOptions = {},
   ) {
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
-    this.entries = new LRUCache<string, Buffer>({ maxSize: Math.max(1, this.maxBytes), sizeCalculation: (v, k) => v.length + k.length + 64 });
+    this.entries = new LRUCache<string, Buffer>({
+      maxSize: Math.max(1, this.maxBytes),
+      sizeCalculation: (v, k) => v.length + k.length + 64,
+    });
     this.analysis = new LRUCache<string, boolean>({ max: opts.maxDocuments ?? 1000 });
   }
 
@@ -74,7 +89,8 @@ export class ResponseCache {
               }
               const name = node.name.value;
               if (name === '__typename') return;
-              if (name.startsWith('__')) ok = false; // introspection: not worth caching
+              if (name.startsWith('__'))
+                ok = false; // introspection: not worth caching
               else if (parent.name === 'Query') {
                 if (!CACHEABLE_ROOTS.has(name)) ok = false;
               } else if (parent.name === 'Feature') {
@@ -103,7 +119,13 @@ export class ResponseCache {
   }
 
   key(role: string, query: string, operationName: unknown, variables: unknown, versions: string): string {
-    const h = createHash('sha1').update(query).update('\0').update(String(operationName ?? '')).update('\0').update(JSON.stringify(variables ?? null)).digest('base64url');
+    const h = createHash('sha1')
+      .update(query)
+      .update('\0')
+      .update(String(operationName ?? ''))
+      .update('\0')
+      .update(JSON.stringify(variables ?? null))
+      .digest('base64url');
     return `${role}|${versions}|${h}`;
   }
 

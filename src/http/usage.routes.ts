@@ -48,7 +48,8 @@ const ATTRIBUTES: Record<string, UsageDimension | null> = {
   solutionowner: null,
   jobid: null,
 };
-const KNOWN_ATTRIBUTES = 'IBLicenseID, ProductName, ResourceName, ProductVersion, UserAccountID, TimestampInSecs, HostName (and the Instabase-style ProductResourceID, AssignmentID, CreditID, SolutionID, SolutionName, SolutionVersion, SolutionOwner)';
+const KNOWN_ATTRIBUTES =
+  'IBLicenseID, ProductName, ResourceName, ProductVersion, UserAccountID, TimestampInSecs, HostName (and the Instabase-style ProductResourceID, AssignmentID, CreditID, SolutionID, SolutionName, SolutionVersion, SolutionOwner)';
 
 /** GraphQL field names -> the REST parameter they come from. */
 const PARAM_OF: Record<string, string> = {
@@ -74,7 +75,10 @@ function one(q: Query, name: string): string | undefined {
 function list(q: Query, name: string): string[] | undefined {
   const v = q[name];
   if (v === undefined) return undefined;
-  const out = (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((s) => s.trim()).filter(Boolean);
+  const out = (Array.isArray(v) ? v : [v])
+    .flatMap((x) => x.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   return out.length ? out : undefined;
 }
 
@@ -94,7 +98,8 @@ export function parseGroupBy(raw: string[] | undefined): { groupBy: UsageDimensi
   const grouped = new Set<string>();
   for (const name of names) {
     const key = name.toLowerCase();
-    if (!(key in ATTRIBUTES)) throw new ParamError('group_by', `unknown attribute "${name.slice(0, 64)}" (known: ${KNOWN_ATTRIBUTES})`);
+    if (!(key in ATTRIBUTES))
+      throw new ParamError('group_by', `unknown attribute "${name.slice(0, 64)}" (known: ${KNOWN_ATTRIBUTES})`);
     grouped.add(key);
     const dim = ATTRIBUTES[key];
     if (dim && !groupBy.includes(dim)) groupBy.push(dim);
@@ -147,20 +152,29 @@ function fail(req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyRepl
   if (e instanceof ParamError) return reply.code(400).send(restError('BAD_USER_INPUT', e.message, req.id));
   if (e instanceof UsageInputError) {
     const param = PARAM_OF[e.field] ?? e.field;
-    const rule = e.rule.replace(/filter\.latestTime/g, 'latest_time').replace(/filter\.earliestTime/g, 'earliest_time').replace(/\bstartTime\b/g, 'start_time').replace(/\bendTime\b/g, 'end_time');
+    const rule = e.rule
+      .replace(/filter\.latestTime/g, 'latest_time')
+      .replace(/filter\.earliestTime/g, 'earliest_time')
+      .replace(/\bstartTime\b/g, 'start_time')
+      .replace(/\bendTime\b/g, 'end_time');
     return reply.code(400).send(restError('BAD_USER_INPUT', `Invalid parameter ${param}: ${rule}`, req.id));
   }
   throw e;
 }
 
 export function registerUsageRoutes(app: FastifyInstance): void {
-  const usage = async (req: FastifyRequest<{ Querystring: Query; Params: { serverId?: string } }>, reply: FastifyReply) => {
+  const usage = async (
+    req: FastifyRequest<{ Querystring: Query; Params: { serverId?: string } }>,
+    reply: FastifyReply,
+  ) => {
     const ctx = req.lgContext!;
     try {
       const q = req.query;
       const serverId = req.params.serverId;
       if (serverId !== undefined && !ctx.services.snapshots.has(serverId)) {
-        return reply.code(404).send(restError('NOT_FOUND', `License server "${serverId.slice(0, 64)}" not found`, req.id));
+        return reply
+          .code(404)
+          .send(restError('NOT_FOUND', `License server "${serverId.slice(0, 64)}" not found`, req.id));
       }
       const { groupBy, grouped } = parseGroupBy(list(q, 'group_by'));
       const bucket = parseBucket(one(q, 'bucket'));

@@ -23,8 +23,23 @@ import { randomUUID } from 'crypto';
 import type { IncomingMessage } from 'http';
 import type { Duplex } from 'stream';
 import type { FastifyInstance } from 'fastify';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema } from 'graphql';
-import { armorValidationRules, checkDocumentSize, checkVariablesDepth, operationComplexity, withoutSuggestions } from '../graphql/limits';
+import {
+  GraphQLError,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+} from 'graphql';
+import {
+  armorValidationRules,
+  checkDocumentSize,
+  checkVariablesDepth,
+  operationComplexity,
+  withoutSuggestions,
+} from '../graphql/limits';
 import { QueryLimitError } from '../errors';
 import type { GraphQLLimitsConfig } from '../config/types';
 import { makeServer, handleProtocols, type SubscribePayload } from 'graphql-ws';
@@ -128,11 +143,16 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
   const logger = services.logger;
   const auth = services.auth;
 
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => handleProtocols(protocols), maxPayload: 256 * 1024 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => handleProtocols(protocols),
+    maxPayload: 256 * 1024,
+  });
 
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((e) => {
-      if (!isExpected(e)) logger.error({ err: e.originalError ?? e, path: e.path }, 'unexpected GraphQL error (WebSocket)');
+      if (!isExpected(e))
+        logger.error({ err: e.originalError ?? e, path: e.path }, 'unexpected GraphQL error (WebSocket)');
       const out = formatError(e.toJSON(), e);
       // Introspection off: no field or type names through "Did you mean ...?" either (as over HTTP).
       return opts.hideSuggestions ? { ...out, message: withoutSuggestions(out.message) } : out;
@@ -145,7 +165,11 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
       const socket = ctx.extra.socket;
       const header = authorizationFrom(ctx.connectionParams);
       if (!header) {
-        closeSocket(socket, WS_CLOSE_UNAUTHORIZED, 'Unauthorized: send {"Authorization": "Bearer <token>"} in connection_init');
+        closeSocket(
+          socket,
+          WS_CLOSE_UNAUTHORIZED,
+          'Unauthorized: send {"Authorization": "Bearer <token>"} in connection_init',
+        );
         return false;
       }
       const ip = addressOf(ctx.extra.request);
@@ -192,8 +216,13 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
       if (active.size >= maxOps) {
         opts.onOperation?.('error');
         // A client that keeps asking past the cap (as many again) is flooding: drop it rather than answer each one.
-        if (++ctx.extra.refused > maxOps) closeSocket(ctx.extra.socket, WS_CLOSE_TOO_MANY, `Too many subscriptions: at most ${maxOps} per connection`);
-        return [new GraphQLError(`At most ${maxOps} operations may run on one connection`, { extensions: { code: 'BAD_REQUEST', limit: 'maxSubscriptionsPerConnection', max: maxOps } })];
+        if (++ctx.extra.refused > maxOps)
+          closeSocket(ctx.extra.socket, WS_CLOSE_TOO_MANY, `Too many subscriptions: at most ${maxOps} per connection`);
+        return [
+          new GraphQLError(`At most ${maxOps} operations may run on one connection`, {
+            extensions: { code: 'BAD_REQUEST', limit: 'maxSubscriptionsPerConnection', max: maxOps },
+          }),
+        ];
       }
       active.add(id);
       const result = await checkSubscribe(ctx.extra, payload);
@@ -225,14 +254,20 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
     else perToken.set(key, n);
   }
 
-  async function checkSubscribe(extra: Extra, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  async function checkSubscribe(
+    extra: Extra,
+    payload: SubscribePayload,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const fail = (message: string, code: string, extensions: Record<string, unknown> = {}) => {
       opts.onOperation?.('error');
       return [new GraphQLError(message, { extensions: { code, ...extensions } })];
     };
     const header = extra.authorization;
     const allowed = await rateLimit(header, addressOf(extra.request));
-    if (!allowed.ok) return fail(`Rate limit exceeded; retry in ${allowed.retryAfterSeconds} s`, 'RATE_LIMITED', { retryAfterSeconds: allowed.retryAfterSeconds });
+    if (!allowed.ok)
+      return fail(`Rate limit exceeded; retry in ${allowed.retryAfterSeconds} s`, 'RATE_LIMITED', {
+        retryAfterSeconds: allowed.retryAfterSeconds,
+      });
     const principal = header ? await auth.authenticate(header) : null;
     if (!principal) {
       closeSocket(extra.socket, WS_CLOSE_FORBIDDEN, 'Forbidden: the access token is no longer valid');
@@ -247,16 +282,30 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
         opts.onOperation?.('error');
         return [tooBig];
       }
-    } else if (payload.query.length > maxChars) return fail(`The document must be a string of at most ${maxChars} characters`, 'QUERY_LIMIT_EXCEEDED');
+    } else if (payload.query.length > maxChars)
+      return fail(`The document must be a string of at most ${maxChars} characters`, 'QUERY_LIMIT_EXCEEDED');
     let document: DocumentNode;
     try {
       document = parse(payload.query);
     } catch (e) {
       opts.onOperation?.('error');
-      return [e instanceof GraphQLError ? new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }) : new GraphQLError('Cannot parse the document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+      return [
+        e instanceof GraphQLError
+          ? new GraphQLError(e.message, {
+              nodes: e.nodes,
+              source: e.source,
+              positions: e.positions,
+              extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+            })
+          : new GraphQLError('Cannot parse the document', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }),
+      ];
     }
     // The same limits as over HTTP: graphql-js's rules plus depth, aliases, directives, cost; then list-aware cost.
-    const errors = validate(schema, document, opts.limits ? [...specifiedRules, ...armorValidationRules(opts.limits)] : specifiedRules);
+    const errors = validate(
+      schema,
+      document,
+      opts.limits ? [...specifiedRules, ...armorValidationRules(opts.limits)] : specifiedRules,
+    );
     if (errors.length === 0 && opts.limits) {
       const variables = (payload.variables ?? undefined) as Record<string, unknown> | undefined;
       let complexity = 0;
@@ -267,19 +316,36 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
       }
       if (complexity > opts.limits.maxComplexity) {
         opts.onOperation?.('error');
-        return [new QueryLimitError('maxComplexity', `The operation's cost ${complexity} exceeds the limit of ${opts.limits.maxComplexity} (maxComplexity)`, opts.limits.maxComplexity, complexity)];
+        return [
+          new QueryLimitError(
+            'maxComplexity',
+            `The operation's cost ${complexity} exceeds the limit of ${opts.limits.maxComplexity} (maxComplexity)`,
+            opts.limits.maxComplexity,
+            complexity,
+          ),
+        ];
       }
     }
     if (errors.length > 0) {
       opts.onOperation?.('error');
       // Keep a limit's own code (QUERY_LIMIT_EXCEEDED, with limit/max/actual); everything else is a validation failure.
-      return errors.map((e) =>
-        new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, extensions: e.extensions?.code ? e.extensions : { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+      return errors.map(
+        (e) =>
+          new GraphQLError(e.message, {
+            nodes: e.nodes,
+            source: e.source,
+            positions: e.positions,
+            extensions: e.extensions?.code ? e.extensions : { code: 'GRAPHQL_VALIDATION_FAILED' },
+          }),
       );
     }
     const op = getOperationAST(document, payload.operationName);
     if (!op) return fail('Unable to identify the operation (give operationName)', 'BAD_REQUEST');
-    if (op.operation !== 'subscription') return fail('Only subscriptions are served over WebSocket: send queries and mutations with HTTP POST /graphql', 'BAD_REQUEST');
+    if (op.operation !== 'subscription')
+      return fail(
+        'Only subscriptions are served over WebSocket: send queries and mutations with HTTP POST /graphql',
+        'BAD_REQUEST',
+      );
     opts.onOperation?.('ok');
     return {
       schema,
@@ -372,7 +438,9 @@ export function attachGraphqlWs(fastify: FastifyInstance, opts: GraphqlWsOptions
     }
     // Per-address cap, before the handshake: refusing costs nothing but these bytes.
     if ((perAddress.get(addressOf(req)) ?? 0) >= maxPerAddress) {
-      socket.write(`HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 0\r\nX-Reason: at most ${maxPerAddress} WebSocket connections per address\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 0\r\nX-Reason: at most ${maxPerAddress} WebSocket connections per address\r\n\r\n`,
+      );
       socket.destroy();
       return;
     }

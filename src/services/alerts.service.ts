@@ -99,27 +99,48 @@ export interface Condition {
   message: string;
 }
 
-
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /**
  * The targets for which a rule's condition holds in a snapshot. Returns null when the rule cannot be judged
  * on this reading (feature/daemon kinds while the server is DOWN or stale): the caller keeps the old state.
  */
-export function evaluateRule(rule: AlertRuleView, snapshot: Snapshot, stale: boolean, matcher: NameMatcher = nameMatcher(rule.feature ? [rule.feature] : null)): Map<string, Condition> | null {
+export function evaluateRule(
+  rule: AlertRuleView,
+  snapshot: Snapshot,
+  stale: boolean,
+  matcher: NameMatcher = nameMatcher(rule.feature ? [rule.feature] : null),
+): Map<string, Condition> | null {
   const out = new Map<string, Condition>();
   const id = snapshot.serverId;
   if (rule.serverId && rule.serverId !== id) return out;
   if (rule.kind === 'SERVER_DOWN') {
-    if (snapshot.status === 'DOWN') out.set('', { feature: null, daemon: null, value: null, message: `License server ${id} is DOWN${snapshot.error ? `: ${snapshot.error}` : ''}` });
-    else if (stale) out.set('', { feature: null, daemon: null, value: null, message: `License server ${id} cannot be read; showing data from ${snapshot.fetchedAt}` });
+    if (snapshot.status === 'DOWN')
+      out.set('', {
+        feature: null,
+        daemon: null,
+        value: null,
+        message: `License server ${id} is DOWN${snapshot.error ? `: ${snapshot.error}` : ''}`,
+      });
+    else if (stale)
+      out.set('', {
+        feature: null,
+        daemon: null,
+        value: null,
+        message: `License server ${id} cannot be read; showing data from ${snapshot.fetchedAt}`,
+      });
     return out;
   }
   if (!comparable(snapshot, stale)) return null;
   if (rule.kind === 'DAEMON_DOWN') {
     for (const d of snapshot.vendorDaemons) {
       if (d.status === 'DOWN' && matcher(d.name)) {
-        out.set(`\u0000${d.name}`, { feature: null, daemon: d.name, value: null, message: `Vendor daemon ${d.name} on ${id} is DOWN${d.message ? `: ${d.message}` : ''}` });
+        out.set(`\u0000${d.name}`, {
+          feature: null,
+          daemon: d.name,
+          value: null,
+          message: `Vendor daemon ${d.name} on ${id} is DOWN${d.message ? `: ${d.message}` : ''}`,
+        });
       }
     }
     return out;
@@ -132,25 +153,49 @@ export function evaluateRule(rule: AlertRuleView, snapshot: Snapshot, stale: boo
     const u = usageOf(f);
     switch (rule.kind) {
       case 'FREE_BELOW':
-        if (u.free !== null && u.free < t) out.set(key, { feature: f.name, daemon: null, value: u.free, message: `${f.name} on ${id}: ${u.free} free (${u.used}/${u.issued} in use), below ${t}` });
+        if (u.free !== null && u.free < t)
+          out.set(key, {
+            feature: f.name,
+            daemon: null,
+            value: u.free,
+            message: `${f.name} on ${id}: ${u.free} free (${u.used}/${u.issued} in use), below ${t}`,
+          });
         break;
       case 'FREE_PERCENT_BELOW':
         if (u.free !== null && u.issued !== null && u.issued > 0) {
           const pct = (u.free / u.issued) * 100;
-          if (pct < t) out.set(key, { feature: f.name, daemon: null, value: round(pct, 2), message: `${f.name} on ${id}: ${round(pct)}% free (${u.free} of ${u.issued}), below ${t}%` });
+          if (pct < t)
+            out.set(key, {
+              feature: f.name,
+              daemon: null,
+              value: round(pct, 2),
+              message: `${f.name} on ${id}: ${round(pct)}% free (${u.free} of ${u.issued}), below ${t}%`,
+            });
         }
         break;
       case 'EXPIRES_WITHIN_DAYS': {
         const e = earliestExpiry(f.pools);
         const days = e ? daysToExpiry(e, snapshot.fetchedAt) : null;
         if (days !== null && days <= t) {
-          out.set(key, { feature: f.name, daemon: null, value: days, message: days < 0 ? `${f.name} on ${id} expired on ${e}` : `${f.name} on ${id} expires on ${e}, in ${days} day(s)` });
+          out.set(key, {
+            feature: f.name,
+            daemon: null,
+            value: days,
+            message:
+              days < 0 ? `${f.name} on ${id} expired on ${e}` : `${f.name} on ${id} expires on ${e}, in ${days} day(s)`,
+          });
         }
         break;
       }
       case 'QUEUE_NONEMPTY': {
         const queued = f.queued.reduce((n, q) => n + (q.count || 1), 0);
-        if (queued > t) out.set(key, { feature: f.name, daemon: null, value: queued, message: `${f.name} on ${id}: ${queued} license(s) queued` });
+        if (queued > t)
+          out.set(key, {
+            feature: f.name,
+            daemon: null,
+            value: queued,
+            message: `${f.name} on ${id}: ${queued} license(s) queued`,
+          });
         break;
       }
     }
@@ -223,7 +268,13 @@ export class AlertsService {
     for (const [key, a] of this.active) {
       if (ids.has(a.event.rule.id)) continue;
       this.active.delete(key);
-      resolved.push({ ...a.event, id: randomUUID(), status: 'RESOLVED', message: `Rule ${a.event.rule.id} was deleted: ${a.event.message}`, at: this.now().toISOString() });
+      resolved.push({
+        ...a.event,
+        id: randomUUID(),
+        status: 'RESOLVED',
+        message: `Rule ${a.event.rule.id} was deleted: ${a.event.message}`,
+        at: this.now().toISOString(),
+      });
     }
     this.rules = next;
     this.matchers.clear();
@@ -299,14 +350,28 @@ export class AlertsService {
           existing.event = { ...existing.event, value: c.value, message: c.message };
           continue;
         }
-        const event: AlertEvent = { ...base, id: randomUUID(), status: 'FIRING', message: c.message, value: c.value, at };
+        const event: AlertEvent = {
+          ...base,
+          id: randomUUID(),
+          status: 'FIRING',
+          message: c.message,
+          value: c.value,
+          at,
+        };
         this.active.set(key, { event, serverId });
         out.push(event);
       }
       for (const [key, a] of this.active) {
         if (a.serverId !== serverId || a.event.rule.id !== rule.id || seen.has(key)) continue;
         this.active.delete(key);
-        out.push({ ...a.event, id: randomUUID(), status: 'RESOLVED', message: resolvedMessage(a.event, snap), value: null, at });
+        out.push({
+          ...a.event,
+          id: randomUUID(),
+          status: 'RESOLVED',
+          message: resolvedMessage(a.event, snap),
+          value: null,
+          at,
+        });
       }
     }
     return out;

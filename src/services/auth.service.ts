@@ -106,7 +106,8 @@ export class AuthService {
     const promise: Promise<ActiveToken | null> = this.store.tokens
       .findActiveByHash(hash, new Date(this.now()))
       .then((active) => {
-        if (active && this.cacheTtlMs > 0 && !this.closed && generation === this.generation) this.remember(hash, active);
+        if (active && this.cacheTtlMs > 0 && !this.closed && generation === this.generation)
+          this.remember(hash, active);
         return active;
       })
       .finally(() => {
@@ -205,7 +206,12 @@ export class AuthService {
   }
 
   /** @throws NotFoundError ('userId'), ValidationError ('expiresInDays' | 'name' | 'servers'). */
-  issueToken(input: { userId: string; name?: string | null; expiresInDays?: number | null; servers?: readonly string[] | null }): Promise<IssuedToken> {
+  issueToken(input: {
+    userId: string;
+    name?: string | null;
+    expiresInDays?: number | null;
+    servers?: readonly string[] | null;
+  }): Promise<IssuedToken> {
     return this.store.tokens.issue(input);
   }
 

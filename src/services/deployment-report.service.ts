@@ -36,8 +36,22 @@ export interface MonthlyFeatureUsage {
 export interface DeploymentReport {
   counters: { buckets: Array<{ bucket: string; requestCount: number }>; totalRequests: number };
   usage: MonthlyFeatureUsage[];
-  licenses: Array<{ server: string; feature: string; issued: number | null; expiry: string | null; daysToExpiry: number | null; uncounted: boolean }>;
-  servers: Array<{ id: string; label: string; type: string; status: string; version: string | null; vendorDaemons: Array<{ name: string; status: string; version: string | null }> }>;
+  licenses: Array<{
+    server: string;
+    feature: string;
+    issued: number | null;
+    expiry: string | null;
+    daysToExpiry: number | null;
+    uncounted: boolean;
+  }>;
+  servers: Array<{
+    id: string;
+    label: string;
+    type: string;
+    status: string;
+    version: string | null;
+    vendorDaemons: Array<{ name: string; status: string; version: string | null }>;
+  }>;
   featuresCount: number;
   usersCount: number;
   serversCount: number;
@@ -76,11 +90,17 @@ export class DeploymentReportService {
 
   async generate(period?: Partial<ReportPeriod>): Promise<DeploymentReport> {
     const now = this.now();
-    const p = { ...defaultPeriod(now), ...Object.fromEntries(Object.entries(period ?? {}).filter(([, v]) => v)) } as ReportPeriod;
+    const p = {
+      ...defaultPeriod(now),
+      ...Object.fromEntries(Object.entries(period ?? {}).filter(([, v]) => v)),
+    } as ReportPeriod;
     const { store, snapshots } = this.services;
     await this.services.requests?.flush();
 
-    const buckets = (await store.counters.listBuckets({ from: monthKey(p.from), to: monthKey(p.to) })).map((b) => ({ bucket: b.bucket, requestCount: b.requestCount }));
+    const buckets = (await store.counters.listBuckets({ from: monthKey(p.from), to: monthKey(p.to) })).map((b) => ({
+      bucket: b.bucket,
+      requestCount: b.requestCount,
+    }));
     const totalRequests = buckets.reduce((n, b) => n + b.requestCount, 0);
 
     const states = await Promise.all(snapshots.serverIds().map((id) => snapshots.get(id)));
@@ -106,7 +126,11 @@ export class DeploymentReportService {
       type: st.config.type,
       status: st.stale ? 'STALE' : st.snapshot.status,
       version: st.snapshot.version ?? null,
-      vendorDaemons: st.snapshot.vendorDaemons.map((d) => ({ name: d.name, status: d.status, version: d.version ?? null })),
+      vendorDaemons: st.snapshot.vendorDaemons.map((d) => ({
+        name: d.name,
+        status: d.status,
+        version: d.version ?? null,
+      })),
     }));
 
     const key = await store.settings.secret('report-hostname-key');
@@ -125,7 +149,10 @@ export class DeploymentReportService {
         uname: `${os.type()} ${os.release()} ${os.arch()}`,
         hostname: createHmac('sha256', key).update(os.hostname()).digest('hex'),
       },
-      deploymentInfo: { type: store.kind === 'postgres' ? 'postgres' : 'embedded', replicas: await store.replicas.countSeenSince(new Date(now.getTime() - 5 * 60_000)) },
+      deploymentInfo: {
+        type: store.kind === 'postgres' ? 'postgres' : 'embedded',
+        replicas: await store.replicas.countSeenSince(new Date(now.getTime() - 5 * 60_000)),
+      },
       period: { from: p.from.toISOString(), to: p.to.toISOString() },
       timestamp: now.toISOString(),
     };

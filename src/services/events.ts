@@ -16,7 +16,14 @@
  */
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/types';
-import { checkoutKey, comparable, diffSnapshots, nextBaseline, type CheckoutEvent, type FeatureUsageChange } from '../domain/diff';
+import {
+  checkoutKey,
+  comparable,
+  diffSnapshots,
+  nextBaseline,
+  type CheckoutEvent,
+  type FeatureUsageChange,
+} from '../domain/diff';
 import type { Snapshot } from '../domain/snapshot';
 import type { Store } from '../store';
 import { AlertsService, alertKey, type AlertEvent } from './alerts.service';
@@ -37,10 +44,16 @@ export function dedupeOf(e: LiveEvent): { key: string; value: string } | null {
     case 'usage': {
       const d = e.data;
       const c = d.current;
-      return { key: `u\u0000${d.serverId}\u0000${d.vendor ?? ''}\u0000${d.feature}`, value: c ? `${c.issued}/${c.used}` : 'gone' };
+      return {
+        key: `u\u0000${d.serverId}\u0000${d.vendor ?? ''}\u0000${d.feature}`,
+        value: c ? `${c.issued}/${c.used}` : 'gone',
+      };
     }
     case 'checkout':
-      return { key: `c\u0000${e.data.serverId}\u0000${e.data.feature}\u0000${checkoutKey(e.data.checkout)}`, value: e.data.type };
+      return {
+        key: `c\u0000${e.data.serverId}\u0000${e.data.feature}\u0000${checkoutKey(e.data.checkout)}`,
+        value: e.data.type,
+      };
     case 'alert':
       return { key: `a\u0000${alertKey(e.data)}`, value: e.data.status };
     default:
@@ -193,7 +206,10 @@ export function createLiveServices(opts: {
   timers?: Timers;
 }): { bus: EventBus<LiveEvent>; alerts: AlertsService; events: EventsService } {
   const { store, logger } = opts;
-  const transport: Transport | null = store.driver.kind === 'postgres' ? new PgNotifyTransport({ pool: store.driver.pool, log: store.liveEvents, logger }) : null;
+  const transport: Transport | null =
+    store.driver.kind === 'postgres'
+      ? new PgNotifyTransport({ pool: store.driver.pool, log: store.liveEvents, logger })
+      : null;
   const bus = new EventBus<LiveEvent>({ transport, dedupe: dedupeOf, logger });
   const alerts = new AlertsService({
     store,

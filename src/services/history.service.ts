@@ -21,7 +21,13 @@ import type { Snapshot } from '../domain/snapshot';
 import { IngestSource, type IngestFormat } from '../sources/ingest';
 import { IngestParser } from '../sources/ingest/parse-worker';
 import type { Database } from '../store/db';
-import { HistoryRepository, type PollRecord, type PollResult, type SessionObservation, type SampleObservation } from '../store/repositories/history';
+import {
+  HistoryRepository,
+  type PollRecord,
+  type PollResult,
+  type SessionObservation,
+  type SampleObservation,
+} from '../store/repositories/history';
 import type { Store } from '../store/store';
 import type { ServerState, SnapshotService } from './snapshot.service';
 
@@ -46,7 +52,13 @@ export interface CountingOptions {
 }
 
 /** The history path for one state: pure. `at` is the poll instant. */
-export function pollRecordOf(snapshot: Snapshot, stale: boolean, at: Date, sampleEvery: number = DEFAULT_SAMPLE_EVERY, counting: CountingOptions = {}): PollRecord {
+export function pollRecordOf(
+  snapshot: Snapshot,
+  stale: boolean,
+  at: Date,
+  sampleEvery: number = DEFAULT_SAMPLE_EVERY,
+  counting: CountingOptions = {},
+): PollRecord {
   const base: PollRecord = {
     serverId: snapshot.serverId,
     at,
@@ -193,28 +205,53 @@ export class HistoryService {
    * instant it stands for (default: when it was read; a push: the capture's own time, see ingest()).
    */
   record(state: ServerState, db?: Database, at: Date = new Date(state.checkedAt)): Promise<PollResult> {
-    const counting = { allowanceMs: state.config.pollIntervalSeconds * 1000, countReportedStart: state.config.countReportedStart === true };
+    const counting = {
+      allowanceMs: state.config.pollIntervalSeconds * 1000,
+      countReportedStart: state.config.countReportedStart === true,
+    };
     return this.repo.recordPoll(pollRecordOf(state.snapshot, state.stale, at, this.sampleEvery, counting), db);
   }
 
   /** Push mode (see the header). Role checks are the caller's (UPLOADER, ADMIN); server type and token scope are here. */
-  async ingest(serverId: string, format: IngestFormat | 'auto' | undefined, text: string, principal?: Principal): Promise<IngestResult> {
+  async ingest(
+    serverId: string,
+    format: IngestFormat | 'auto' | undefined,
+    text: string,
+    principal?: Principal,
+  ): Promise<IngestResult> {
     const config = this.snapshots.configs().find((c) => c.id === serverId);
     if (!config) throw new IngestInputError('server', `unknown license server "${serverId}"`, true);
     if (config.type !== 'ingest') {
-      throw new IngestForbiddenError(`License server "${serverId}" is of type ${config.type}: it is read by licensegraph itself, and only servers of type ingest accept pushed status`);
+      throw new IngestForbiddenError(
+        `License server "${serverId}" is of type ${config.type}: it is read by licensegraph itself, and only servers of type ingest accept pushed status`,
+      );
     }
     if (principal?.servers && !principal.servers.includes(serverId)) {
-      throw new IngestForbiddenError(`This token may push to ${principal.servers.map((s) => `"${s}"`).join(', ')} only, not to license server "${serverId}"`);
+      throw new IngestForbiddenError(
+        `This token may push to ${principal.servers.map((s) => `"${s}"`).join(', ')} only, not to license server "${serverId}"`,
+      );
     }
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > this.ingestLimits.maxBytes) {
-      throw new IngestTooLargeError('LICENSEGRAPH_INGEST_MAX_BYTES', this.ingestLimits.maxBytes, bytes, `the pushed text is ${bytes} bytes; one push may hold at most ${this.ingestLimits.maxBytes} (LICENSEGRAPH_INGEST_MAX_BYTES)`);
+      throw new IngestTooLargeError(
+        'LICENSEGRAPH_INGEST_MAX_BYTES',
+        this.ingestLimits.maxBytes,
+        bytes,
+        `the pushed text is ${bytes} bytes; one push may hold at most ${this.ingestLimits.maxBytes} (LICENSEGRAPH_INGEST_MAX_BYTES)`,
+      );
     }
     const now = this.opts.now?.() ?? new Date();
-    const checked = await this.parser.parse({ text, format, serverId, nowMs: now.getTime(), timeZone: config.timeZone, limits: this.ingestLimits });
+    const checked = await this.parser.parse({
+      text,
+      format,
+      serverId,
+      nowMs: now.getTime(),
+      timeZone: config.timeZone,
+      limits: this.ingestLimits,
+    });
     if (!checked.ok) {
-      if (checked.kind === 'limit') throw new IngestTooLargeError(checked.limit, checked.max, checked.actual, checked.message);
+      if (checked.kind === 'limit')
+        throw new IngestTooLargeError(checked.limit, checked.max, checked.actual, checked.message);
       throw new IngestInputError(checked.field, checked.message);
     }
     return this.serially(serverId, () => this.recordThenPublish(serverId, checked.format, checked.snapshot));
@@ -224,7 +261,10 @@ export class HistoryService {
   private async recordThenPublish(serverId: string, format: IngestFormat, snapshot: Snapshot): Promise<IngestResult> {
     const config = this.snapshots.configs().find((c) => c.id === serverId)!;
     const received = this.opts.now?.() ?? new Date();
-    const counting = { allowanceMs: config.pollIntervalSeconds * 1000, countReportedStart: config.countReportedStart === true };
+    const counting = {
+      allowanceMs: config.pollIntervalSeconds * 1000,
+      countReportedStart: config.countReportedStart === true,
+    };
     // the instant the capture stands for: its own time (a queued push, a backfill), never later than its arrival
     const at = pushInstant(snapshot.capturedAt, received);
     const result = await this.repo.recordPoll(pollRecordOf(snapshot, false, at, this.sampleEvery, counting));

@@ -10,7 +10,14 @@ export function monthlyUsageProvider(services: Services): MonthlyUsageProvider {
     const { usage } = services.store;
     // The whole history, aggregated in SQL: no row cap (the report has one row per month, server and feature,
     // however many that is) and no list of series keys sent back to the database (every series of the window).
-    const rows = await usage.usage({ groupBy: ['SERVER', 'FEATURE', 'TIME'], bucket: 'MONTH', timeZone: 'UTC', from: p.from, to: p.to, maxRows: Number.MAX_SAFE_INTEGER - 1 });
+    const rows = await usage.usage({
+      groupBy: ['SERVER', 'FEATURE', 'TIME'],
+      bucket: 'MONTH',
+      timeZone: 'UTC',
+      from: p.from,
+      to: p.to,
+      maxRows: Number.MAX_SAFE_INTEGER - 1,
+    });
     const points = rows.length ? await usage.history('ALL', p.from, p.to, 'MONTH', 'UTC') : [];
     const issued = new Map<string, number | null>();
     const peak = new Map<string, number | null>();
@@ -35,6 +42,20 @@ export function monthlyUsageProvider(services: Services): MonthlyUsageProvider {
           issued: issued.get(k) ?? null,
         };
       })
-      .sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : a.server < b.server ? -1 : a.server > b.server ? 1 : a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
+      .sort((a, b) =>
+        a.month < b.month
+          ? -1
+          : a.month > b.month
+            ? 1
+            : a.server < b.server
+              ? -1
+              : a.server > b.server
+                ? 1
+                : a.feature < b.feature
+                  ? -1
+                  : a.feature > b.feature
+                    ? 1
+                    : 0,
+      );
   };
 }

@@ -78,7 +78,12 @@ export class Poller extends EventEmitter {
   }
 
   stats(): { polls: number; skipped: number; errors: number; owned: string[] } {
-    return { ...this.counts, owned: this.pollable().map((c) => c.id).filter((id) => this.owns(id)) };
+    return {
+      ...this.counts,
+      owned: this.pollable()
+        .map((c) => c.id)
+        .filter((id) => this.owns(id)),
+    };
   }
 
   start(): void {

@@ -463,7 +463,10 @@ export class PgNotifyTransport implements Transport {
       }
     }
     const payloads = encodeNotify(this.origin, msgId, events, this.opts.maxPayloadBytes);
-    await this.opts.pool.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i', [this.channel, payloads]);
+    await this.opts.pool.query(
+      'SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i',
+      [this.channel, payloads],
+    );
   }
 
   async close(): Promise<void> {

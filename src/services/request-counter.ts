@@ -69,7 +69,11 @@ export class RequestCounter {
 
   private async heartbeat(): Promise<void> {
     try {
-      await this.store.replicas.heartbeat(this.instanceId, createHash('sha256').update(os.hostname()).digest('hex').slice(0, 16), this.now());
+      await this.store.replicas.heartbeat(
+        this.instanceId,
+        createHash('sha256').update(os.hostname()).digest('hex').slice(0, 16),
+        this.now(),
+      );
     } catch (err) {
       this.opts.onError?.(err);
     }

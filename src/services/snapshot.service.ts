@@ -87,7 +87,17 @@ export class SnapshotService extends EventEmitter {
     this.setMaxListeners(0);
     this.now = opts.now ?? (() => new Date());
     for (const { config, source } of sources) {
-      this.entries.set(config.id, { source, config, state: null, lastGood: null, inflight: null, producedAt: 0, running: null, timeouts: 0, retryAt: 0 });
+      this.entries.set(config.id, {
+        source,
+        config,
+        state: null,
+        lastGood: null,
+        inflight: null,
+        producedAt: 0,
+        running: null,
+        timeouts: 0,
+        retryAt: 0,
+      });
     }
   }
 
@@ -161,7 +171,10 @@ export class SnapshotService extends EventEmitter {
     if (e.running && e.state) {
       // The last fetch timed out and has still not settled (its source ignores the abort): starting another
       // would pile them up. Its failure state stands until it settles.
-      this.opts.logger?.warn({ server: e.config.id }, 'license server fetch still running after its timeout; not starting another');
+      this.opts.logger?.warn(
+        { server: e.config.id },
+        'license server fetch still running after its timeout; not starting another',
+      );
       return e.state;
     }
     this.fetches++;
@@ -189,7 +202,10 @@ export class SnapshotService extends EventEmitter {
       e.retryAt = 0;
       if (e.lastGood && unreadable(snapshot)) {
         const why = `unreadable output: ${snapshot.error ?? snapshot.warnings[0]?.message ?? 'no status found'}`;
-        this.opts.logger?.warn({ server: e.config.id, err: why }, 'license server output unreadable; keeping the last good snapshot');
+        this.opts.logger?.warn(
+          { server: e.config.id, err: why },
+          'license server output unreadable; keeping the last good snapshot',
+        );
         return this.install(e, e.lastGood, true, why);
       }
       return this.install(e, snapshot, false, null);

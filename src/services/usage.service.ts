@@ -7,7 +7,15 @@
  * TIME buckets: DAY) and runs the queries in UsageRepository.
  */
 import { isValidTimeZone } from '../domain/time';
-import { TooManyRowsError, UsageRepository, type HistoryPoint, type SeriesKey, type TimeBucket, type UsageDimension, type UsageRowData } from '../store/repositories/usage';
+import {
+  TooManyRowsError,
+  UsageRepository,
+  type HistoryPoint,
+  type SeriesKey,
+  type TimeBucket,
+  type UsageDimension,
+  type UsageRowData,
+} from '../store/repositories/usage';
 import type { Store } from '../store/store';
 
 export type { TimeBucket, UsageDimension, UsageRowData, HistoryPoint, SeriesKey };
@@ -75,7 +83,8 @@ export interface UtilizationHistogramData {
 }
 
 export function checkTimeZone(tz: string, field = 'timeZone'): string {
-  if (tz.length > 64 || !ZONE_SHAPE.test(tz) || !isValidTimeZone(tz)) throw new UsageInputError(field, 'must be a known IANA time zone such as UTC or Europe/Berlin');
+  if (tz.length > 64 || !ZONE_SHAPE.test(tz) || !isValidTimeZone(tz))
+    throw new UsageInputError(field, 'must be a known IANA time zone such as UTC or Europe/Berlin');
   return tz;
 }
 
@@ -112,16 +121,19 @@ export class UsageService {
       seen.add(d);
     }
     const time = seen.has('TIME');
-    if (input.bucket && !TIME_BUCKETS.includes(input.bucket)) throw new UsageInputError('bucket', 'must be HOUR, DAY, WEEK or MONTH');
+    if (input.bucket && !TIME_BUCKETS.includes(input.bucket))
+      throw new UsageInputError('bucket', 'must be HOUR, DAY, WEEK or MONTH');
     if (input.bucket && !time) throw new UsageInputError('bucket', 'needs TIME in groupBy');
     const timeZone = checkTimeZone(input.timeZone ?? 'UTC');
     const f = input.filter ?? {};
     const earliest = checkDate(f.earliestTime, 'filter.earliestTime');
     const latest = checkDate(f.latestTime, 'filter.latestTime');
-    if (earliest && latest && latest.getTime() <= earliest.getTime()) throw new UsageInputError('filter.latestTime', 'must be later than filter.earliestTime');
+    if (earliest && latest && latest.getTime() <= earliest.getTime())
+      throw new UsageInputError('filter.latestTime', 'must be later than filter.earliestTime');
     const to = latest ?? this.now();
     const from = earliest ?? new Date(0);
-    if (to.getTime() <= from.getTime()) throw new UsageInputError('filter.earliestTime', 'must be earlier than filter.latestTime (default: now)');
+    if (to.getTime() <= from.getTime())
+      throw new UsageInputError('filter.earliestTime', 'must be earlier than filter.latestTime (default: now)');
     const list = (v: string[] | null | undefined) => (v && v.length ? v : undefined);
     return {
       groupBy: [...groupBy],
@@ -144,7 +156,10 @@ export class UsageService {
       return await this.repo.usage(q);
     } catch (e) {
       if (e instanceof TooManyRowsError) {
-        throw new UsageInputError('groupBy', `the result would have more than ${e.max} rows: narrow the window, the filter or the grouping`);
+        throw new UsageInputError(
+          'groupBy',
+          `the result would have more than ${e.max} rows: narrow the window, the filter or the grouping`,
+        );
       }
       if (isZoneError(e)) throw new UsageInputError('timeZone', 'is not a time zone the database knows');
       throw e;
@@ -152,15 +167,31 @@ export class UsageService {
   }
 
   /** Totals per feature for a window (the Instabase-style resource breakdown). */
-  async resourceUsage(startTime?: Date | null, endTime?: Date | null, servers?: string[] | null): Promise<ResourceUsageRow[]> {
+  async resourceUsage(
+    startTime?: Date | null,
+    endTime?: Date | null,
+    servers?: string[] | null,
+  ): Promise<ResourceUsageRow[]> {
     let rows: UsageRowData[];
     try {
-      rows = await this.usage({ groupBy: ['FEATURE'], filter: { earliestTime: startTime ?? null, latestTime: endTime ?? null, servers } });
+      rows = await this.usage({
+        groupBy: ['FEATURE'],
+        filter: { earliestTime: startTime ?? null, latestTime: endTime ?? null, servers },
+      });
     } catch (e) {
-      if (e instanceof UsageInputError && e.field === 'filter.latestTime') throw new UsageInputError('endTime', 'must be later than startTime');
-      if (e instanceof UsageInputError && e.field === 'filter.earliestTime') throw new UsageInputError('startTime', e.rule.replace('filter.latestTime', 'endTime'));
+      if (e instanceof UsageInputError && e.field === 'filter.latestTime')
+        throw new UsageInputError('endTime', 'must be later than startTime');
+      if (e instanceof UsageInputError && e.field === 'filter.earliestTime')
+        throw new UsageInputError('startTime', e.rule.replace('filter.latestTime', 'endTime'));
       // Too many rows: resource usage has no grouping to narrow, only its window.
-      if (e instanceof UsageInputError && e.field === 'groupBy') throw new UsageInputError('startTime', e.rule.replace('narrow the window, the filter or the grouping', 'narrow the window (startTime, endTime) or the servers'));
+      if (e instanceof UsageInputError && e.field === 'groupBy')
+        throw new UsageInputError(
+          'startTime',
+          e.rule.replace(
+            'narrow the window, the filter or the grouping',
+            'narrow the window (startTime, endTime) or the servers',
+          ),
+        );
       throw e;
     }
     return rows.map((r) => ({
@@ -185,11 +216,21 @@ export class UsageService {
 
   checkHistoryBuckets(since: Date, until: Date, bucket: TimeBucket): void {
     const n = Math.ceil((until.getTime() - since.getTime()) / BUCKET_MS[bucket]);
-    if (n > MAX_HISTORY_BUCKETS) throw new UsageInputError('bucket', `${n} ${bucket} buckets is more than ${MAX_HISTORY_BUCKETS}: use a larger bucket or a shorter window`);
+    if (n > MAX_HISTORY_BUCKETS)
+      throw new UsageInputError(
+        'bucket',
+        `${n} ${bucket} buckets is more than ${MAX_HISTORY_BUCKETS}: use a larger bucket or a shorter window`,
+      );
   }
 
   /** Batched: issued/used/peak per bucket for many series with the same window (one query). */
-  async history(keys: readonly SeriesKey[], since: Date, until: Date, bucket: TimeBucket, timeZone = 'UTC'): Promise<Map<string, HistoryPoint[]>> {
+  async history(
+    keys: readonly SeriesKey[],
+    since: Date,
+    until: Date,
+    bucket: TimeBucket,
+    timeZone = 'UTC',
+  ): Promise<Map<string, HistoryPoint[]>> {
     const points = await this.repo.history(keys, since, until, bucket, timeZone);
     const out = new Map<string, HistoryPoint[]>();
     for (const k of keys) out.set(seriesId(k), []);
@@ -198,10 +239,23 @@ export class UsageService {
   }
 
   /** Batched: share of time at each in-use count for many series (one query). */
-  async histograms(keys: readonly SeriesKey[], since: Date, until: Date): Promise<Map<string, UtilizationHistogramData>> {
+  async histograms(
+    keys: readonly SeriesKey[],
+    since: Date,
+    until: Date,
+  ): Promise<Map<string, UtilizationHistogramData>> {
     const { bins, issued } = await this.repo.histogram(keys, since, until);
     const out = new Map<string, UtilizationHistogramData>();
-    for (const k of keys) out.set(seriesId(k), { serverId: k.serverId, feature: k.feature, since, until, knownSeconds: 0, issued: issued.get(`${k.serverId}\u0000${k.feature}`) ?? null, bins: [] });
+    for (const k of keys)
+      out.set(seriesId(k), {
+        serverId: k.serverId,
+        feature: k.feature,
+        since,
+        until,
+        knownSeconds: 0,
+        issued: issued.get(`${k.serverId}\u0000${k.feature}`) ?? null,
+        bins: [],
+      });
     for (const b of bins) {
       const h = out.get(seriesId(b));
       if (!h) continue;

@@ -57,7 +57,10 @@ export function assertEmptyForInit(dir: string): void {
 /** The error for a directory PGlite failed to open. */
 export function damagedDataDir(dir: string, cause: unknown): DataDirError {
   const detail = cause instanceof Error ? cause.message : String(cause);
-  const e = new DataDirError(`the data directory ${dir} is damaged: PGlite could not open it (${detail.slice(0, 200)}). ${restoreAdvice(dir)}`, dir);
+  const e = new DataDirError(
+    `the data directory ${dir} is damaged: PGlite could not open it (${detail.slice(0, 200)}). ${restoreAdvice(dir)}`,
+    dir,
+  );
   (e as Error & { cause?: unknown }).cause = cause;
   return e;
 }

@@ -88,7 +88,8 @@ function sleepSync(ms: number): void {
 }
 
 function lockedMessage(dataDir: string, lockFile: string, holder: LockInfo, purpose: LockPurpose): string {
-  const who = holder.purpose === 'server' ? `the server (pid ${holder.pid})` : `a licensegraph command (pid ${holder.pid})`;
+  const who =
+    holder.purpose === 'server' ? `the server (pid ${holder.pid})` : `a licensegraph command (pid ${holder.pid})`;
   let advice: string;
   if (holder.purpose === 'server' && purpose === 'cli') {
     advice = 'stop it or run the command against the running server with --url/--token, or use DATABASE_URL';
@@ -113,7 +114,13 @@ export function acquireDataDirLock(dataDir: string, purpose: LockPurpose): DataD
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const lockFile = path.join(dir, LOCK_FILE_NAME);
   const nonce = randomBytes(8).toString('hex');
-  const mine: LockInfo = { pid: process.pid, purpose, startedAt: new Date().toISOString(), hostname: os.hostname(), nonce };
+  const mine: LockInfo = {
+    pid: process.pid,
+    purpose,
+    startedAt: new Date().toISOString(),
+    hostname: os.hostname(),
+    nonce,
+  };
 
   for (let attempt = 0; attempt < 20; attempt++) {
     let fd: number;

@@ -119,12 +119,7 @@ export const alertRules = pgTable(
     createdBy: text('created_by').notNull(),
     createdAt: timestamptz('created_at').notNull().defaultNow(),
   },
-  (t) => [
-    check(
-      'alert_rules_kind_check',
-      sql`${t.kind} in (${sql.raw(ALERT_KINDS.map((k) => `'${k}'`).join(', '))})`,
-    ),
-  ],
+  (t) => [check('alert_rules_kind_check', sql`${t.kind} in (${sql.raw(ALERT_KINDS.map((k) => `'${k}'`).join(', '))})`)],
 );
 
 /*
@@ -171,8 +166,18 @@ export const checkoutSessions = pgTable(
     endedAt: timestamptz('ended_at'),
   },
   (t) => [
-    uniqueIndex('checkout_sessions_identity_uq').on(t.serverId, t.feature, t.username, t.hostname, t.display, t.handle, t.startKey),
-    index('checkout_sessions_open_idx').on(t.serverId).where(sql`${t.endedAt} is null`),
+    uniqueIndex('checkout_sessions_identity_uq').on(
+      t.serverId,
+      t.feature,
+      t.username,
+      t.hostname,
+      t.display,
+      t.handle,
+      t.startKey,
+    ),
+    index('checkout_sessions_open_idx')
+      .on(t.serverId)
+      .where(sql`${t.endedAt} is null`),
     index('checkout_sessions_started_at_idx').on(t.startedAt),
     check('checkout_sessions_count_check', sql`${t.count} > 0`),
     check('checkout_sessions_closed_check', sql`(${t.endedAt} is null) = (${t.goneAt} is null)`),
@@ -267,7 +272,10 @@ export const usageSamples = pgTable(
     /** When the next sample of the series was taken (where this one stops holding); null for the latest. */
     nextAt: timestamptz('next_at'),
   },
-  (t) => [primaryKey({ name: 'usage_samples_pk', columns: [t.serverId, t.feature, t.at] }), index('usage_samples_at_idx').on(t.at)],
+  (t) => [
+    primaryKey({ name: 'usage_samples_pk', columns: [t.serverId, t.feature, t.at] }),
+    index('usage_samples_at_idx').on(t.at),
+  ],
 );
 
 /** The latest sample of each series (for change detection and the still-open last segment). */

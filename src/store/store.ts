@@ -122,14 +122,19 @@ async function openPglite(opts: OpenStoreOptions, folder: string, logger: StoreL
     if (dir) {
       // Nothing in the directory is for group or others (PGlite writes 0666 files): repair, and say so.
       const repair = repairDataDirModes(dir);
-      if (repair.repaired.length > 0) logger.warn(`store: tightened the modes of ${describeRepair(repair)} in ${dir} to 0700/0600`);
+      if (repair.repaired.length > 0)
+        logger.warn(`store: tightened the modes of ${describeRepair(repair)} in ${dir} to 0700/0600`);
       initPgliteDirOutOfProcess(dir, opts.logger ?? silentLogger);
     }
     const { PGlite } = loadPglite();
     // PGlite's default shared_buffers (128MB) makes the WebAssembly heap grow to ~750 MB of RSS; 32MB keeps the
     // whole process near 200 MB and is plenty for a team's history (the OS page cache does the rest).
     const postgresqlconf = `shared_buffers=${opts.pgliteSharedBuffers ?? DEFAULT_PGLITE_SHARED_BUFFERS}`;
-    client = dir ? await openPgliteDir(PGlite, dir, postgresqlconf) : await PGlite.create(opts.pgliteTemplate ? { loadDataDir: opts.pgliteTemplate, postgresqlconf } : { postgresqlconf });
+    client = dir
+      ? await openPgliteDir(PGlite, dir, postgresqlconf)
+      : await PGlite.create(
+          opts.pgliteTemplate ? { loadDataDir: opts.pgliteTemplate, postgresqlconf } : { postgresqlconf },
+        );
     const pglite = client;
     const db = drizzlePglite({ client: pglite, schema });
     const raw: RawQuery = async (text) => (await pglite.query<Record<string, unknown>>(text)).rows;
@@ -274,7 +279,12 @@ function buildStore(parts: {
 }
 
 /** Applies pending migrations and logs what changed; warns when the database is ahead of this build. */
-async function runMigrations(raw: RawQuery, migrate: () => Promise<void>, folder: string, logger: StoreLogger): Promise<void> {
+async function runMigrations(
+  raw: RawQuery,
+  migrate: () => Promise<void>,
+  folder: string,
+  logger: StoreLogger,
+): Promise<void> {
   const journal = readJournal(folder);
   const before = await appliedMigrations(raw);
   await migrate();
@@ -294,7 +304,9 @@ async function runMigrations(raw: RawQuery, migrate: () => Promise<void>, folder
 async function appliedMigrations(raw: RawQuery): Promise<{ count: number; lastCreatedAt: number }> {
   const [exists] = await raw(`SELECT to_regclass('${MIGRATIONS_TABLE}') IS NOT NULL AS present`);
   if (!exists?.present) return { count: 0, lastCreatedAt: 0 };
-  const [row] = await raw(`SELECT count(*)::int AS n, coalesce(max(created_at), 0)::text AS last FROM ${MIGRATIONS_TABLE}`);
+  const [row] = await raw(
+    `SELECT count(*)::int AS n, coalesce(max(created_at), 0)::text AS last FROM ${MIGRATIONS_TABLE}`,
+  );
   return { count: Number(row?.n ?? 0), lastCreatedAt: Number(row?.last ?? 0) };
 }
 
@@ -330,7 +342,9 @@ function initPgliteDirOutOfProcess(dir: string, logger: StoreLogger): void {
     // A half-written cluster is not ours to initialise over; an untouched directory may be initialised here.
     if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) assertEmptyForInit(dir);
     // Fall back to initialising in this process: slower to shed memory, but correct.
-    logger.warn(`store: could not initialise ${dir} in a child process (${(r.stderr || r.error?.message || '').trim().slice(0, 200)}); initialising here`);
+    logger.warn(
+      `store: could not initialise ${dir} in a child process (${(r.stderr || r.error?.message || '').trim().slice(0, 200)}); initialising here`,
+    );
     return;
   }
   logger.info(`store: created an embedded PostgreSQL cluster in ${dir}`);
@@ -349,7 +363,9 @@ async function openPgliteDir(ctor: PgliteModule['PGlite'], dir: string, postgres
 function loadPglite(): PgliteModule {
   if (pgliteModule) return pgliteModule;
   if (process.env.JEST_WORKER_ID !== undefined) {
-    const nodeModule = require('node:module') as { _load?: (request: string, parent: unknown, isMain: boolean) => unknown };
+    const nodeModule = require('node:module') as {
+      _load?: (request: string, parent: unknown, isMain: boolean) => unknown;
+    };
     if (typeof nodeModule._load === 'function') {
       pgliteModule = nodeModule._load(require.resolve('@electric-sql/pglite'), null, false) as PgliteModule;
       return pgliteModule;

@@ -9,7 +9,14 @@ import type { Browser, Page } from 'playwright-core';
 import { SimulatorSource } from '../../src/sources/simulator/simulator.source';
 import { serverConfig, startTestApp, type TestApp } from '../helpers/app';
 import { until } from '../helpers/clock';
-import { CHROMIUM_PATH, chromiumAvailable, guardedPage, launchChromium, screenshot, type GuardedPage } from '../helpers/browser';
+import {
+  CHROMIUM_PATH,
+  chromiumAvailable,
+  guardedPage,
+  launchChromium,
+  screenshot,
+  type GuardedPage,
+} from '../helpers/browser';
 
 // Code passed to page.evaluate/waitForFunction runs in the browser; the test tsconfig has no DOM types.
 declare const document: any;
@@ -18,8 +25,28 @@ declare const window: any;
 const REPORT = /* GraphQL */ `
   query BrowserTestReport {
     licenseReport {
-      servers { id status error }
-      summaryByFeature { info { name issued used free } uncounted checkouts { username hostname count } server { id } }
+      servers {
+        id
+        status
+        error
+      }
+      summaryByFeature {
+        info {
+          name
+          issued
+          used
+          free
+        }
+        uncounted
+        checkouts {
+          username
+          hostname
+          count
+        }
+        server {
+          id
+        }
+      }
     }
   }
 `;
@@ -61,7 +88,9 @@ async function shownRows(page: Page) {
 }
 
 async function schemaHas(t: TestApp): Promise<{ subscriptions: string[]; featureFields: string[] }> {
-  const r = await t.raw('{ __schema { subscriptionType { fields { name } } } __type(name: "Feature") { fields { name } } }');
+  const r = await t.raw(
+    '{ __schema { subscriptionType { fields { name } } } __type(name: "Feature") { fields { name } } }',
+  );
   return {
     subscriptions: (r.data?.__schema?.subscriptionType?.fields ?? []).map((f: { name: string }) => f.name),
     featureFields: (r.data?.__type?.fields ?? []).map((f: { name: string }) => f.name),
@@ -87,7 +116,9 @@ function assertStayedLocal(g: GuardedPage) {
 const haveChromium = chromiumAvailable();
 if (!haveChromium) {
   // eslint-disable-next-line no-console
-  console.warn(`[browser.test] ${CHROMIUM_PATH} not found: skipping the browser tests (install it: apt-get install -y chromium)`);
+  console.warn(
+    `[browser.test] ${CHROMIUM_PATH} not found: skipping the browser tests (install it: apt-get install -y chromium)`,
+  );
 }
 const describeBrowser = haveChromium ? describe : describe.skip;
 
@@ -118,7 +149,8 @@ afterAll(async () => {
 });
 
 describe('portal over HTTP', () => {
-  const assetsOf = (html: string) => [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, '&'));
+  const assetsOf = (html: string) =>
+    [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, '&'));
 
   test('the dashboard and GraphiQL pages: HTML with a strict CSP, every asset local with its content type and cache policy', async () => {
     for (const [path, accept] of [
@@ -168,7 +200,15 @@ describe('portal over HTTP', () => {
     const again = await fetch(`${t.url}${js}`, { headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);
     await again.arrayBuffer();
-    for (const bad of ['/assets/vendor/graphiql@0.0.1/graphiql.min.js', '/assets/vendor/react@18.3.1/package.json', '/assets/..%2Fportal.ts', '/assets/nope.js', '/assets/index.html', '/assets/vendor/__proto__@1/toString', '/assets/__proto__']) {
+    for (const bad of [
+      '/assets/vendor/graphiql@0.0.1/graphiql.min.js',
+      '/assets/vendor/react@18.3.1/package.json',
+      '/assets/..%2Fportal.ts',
+      '/assets/nope.js',
+      '/assets/index.html',
+      '/assets/vendor/__proto__@1/toString',
+      '/assets/__proto__',
+    ]) {
       const res = await t.get(bad, null);
       await res.arrayBuffer();
       expect({ bad, status: res.status }).toEqual({ bad, status: 404 });
@@ -183,10 +223,16 @@ describe('portal over HTTP', () => {
     const post = await t.raw('{ licenseServers { id } }');
     expect(post.status).toBe(200);
     expect(post.data.licenseServers).toEqual([{ id: 'eda' }]);
-    const get = await t.get('/graphql?query=%7B__typename%7D', undefined, { accept: 'application/graphql-response+json, application/json', 'apollo-require-preflight': 'true' });
+    const get = await t.get('/graphql?query=%7B__typename%7D', undefined, {
+      accept: 'application/graphql-response+json, application/json',
+      'apollo-require-preflight': 'true',
+    });
     expect(get.status).toBe(200);
     expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
-    const anon = await t.get('/graphql?query=%7B__typename%7D', null, { accept: 'application/json', 'apollo-require-preflight': 'true' });
+    const anon = await t.get('/graphql?query=%7B__typename%7D', null, {
+      accept: 'application/json',
+      'apollo-require-preflight': 'true',
+    });
     await anon.arrayBuffer();
     expect(anon.status).toBe(401);
     expect(anon.headers.get('content-type')).toMatch(/json/);
@@ -208,7 +254,10 @@ describe('portal over HTTP', () => {
       const wsJs = await off.get(ws, null);
       await wsJs.arrayBuffer();
       expect(wsJs.status).toBe(200);
-      const gjs = await off.get(ws.replace(/graphql-ws@[^/]+\/graphql-ws\.min\.js/, 'graphiql@3.8.2/graphiql.min.js'), null);
+      const gjs = await off.get(
+        ws.replace(/graphql-ws@[^/]+\/graphql-ws\.min\.js/, 'graphiql@3.8.2/graphiql.min.js'),
+        null,
+      );
       await gjs.arrayBuffer();
       expect(gjs.status).toBe(404);
     }
@@ -236,11 +285,15 @@ describeBrowser('in chromium with the network limited to 127.0.0.1', () => {
       await page.waitForFunction(() => /Signed in as/.test(document.querySelector('#token-status').textContent));
       expect(await page.evaluate(() => window.sessionStorage.getItem('licensegraph.token'))).toBe(t.adminToken);
       await page.click('.graphiql-execute-button');
-      await page.waitForFunction(() => /"FTX_DEVELOPER"/.test(document.querySelector('.graphiql-response')?.textContent ?? ''));
+      await page.waitForFunction(() =>
+        /"FTX_DEVELOPER"/.test(document.querySelector('.graphiql-response')?.textContent ?? ''),
+      );
       const text: string = await page.evaluate(() => document.querySelector('.graphiql-response').textContent);
       const dev = (await report(t)).find((f) => f.info.name === 'FTX_DEVELOPER')!;
       expect(text).toContain('"licenseReport"');
-      expect(text).toMatch(new RegExp(`"name":\\s*"FTX_DEVELOPER",\\s*"issued":\\s*${dev.info.issued},\\s*"used":\\s*${dev.info.used}`));
+      expect(text).toMatch(
+        new RegExp(`"name":\\s*"FTX_DEVELOPER",\\s*"issued":\\s*${dev.info.issued},\\s*"used":\\s*${dev.info.used}`),
+      );
       await screenshot(page, 'graphiql');
 
       if (subscriptions.includes('checkoutEvents')) {
@@ -250,7 +303,9 @@ describeBrowser('in chromium with the network limited to 127.0.0.1', () => {
         await page.evaluate(() => {
           document
             .querySelector('.graphiql-query-editor .CodeMirror')
-            .CodeMirror.setValue('subscription Watch {\n  checkoutEvents(features: ["FTX_COVERAGE"]) {\n    type feature\n    checkout { username hostname }\n  }\n}\n');
+            .CodeMirror.setValue(
+              'subscription Watch {\n  checkoutEvents(features: ["FTX_COVERAGE"]) {\n    type feature\n    checkout { username hostname }\n  }\n}\n',
+            );
         });
         // GraphiQL parses the edited document in a 100 ms debounce timer. A page timer set after it with a longer
         // delay fires after it, however late a busy machine runs them (timers fire in the order of their
@@ -258,9 +313,16 @@ describeBrowser('in chromium with the network limited to 127.0.0.1', () => {
         await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
         await page.click('.graphiql-execute-button');
         const bus = t.app.services.events.bus;
-        await until(() => bus.subscriberCount === 1, () => `${bus.subscriberCount} subscribers`);
+        await until(
+          () => bus.subscriberCount === 1,
+          () => `${bus.subscriberCount} subscribers`,
+        );
         sim.checkout('FTX_COVERAGE', 'graphiql.user', 'graphiql-host', 1);
-        await page.waitForFunction(() => /"graphiql\.user"/.test(document.querySelector('.graphiql-response')?.textContent ?? ''), null, { timeout: 10_000 });
+        await page.waitForFunction(
+          () => /"graphiql\.user"/.test(document.querySelector('.graphiql-response')?.textContent ?? ''),
+          null,
+          { timeout: 10_000 },
+        );
         const event: string = await page.evaluate(() => document.querySelector('.graphiql-response').textContent);
         expect(event).toMatch(/"type":\s*"CHECKED_OUT"/);
         expect(event).toMatch(/"hostname":\s*"graphiql-host"/);
@@ -307,9 +369,13 @@ describeBrowser('in chromium with the network limited to 127.0.0.1', () => {
       expect(checkoutsShown).toBe(before.reduce((n, f) => n + f.checkouts.length, 0) + 1 /* the queued request */);
       // Uncounted and queued features say so.
       expect(await page.textContent('#features tr[data-feature="TMW_Archive"] .pct')).toMatch(/Uncounted/);
-      expect(await page.textContent('#features tr[data-feature="Distrib_Computing_Toolbox"] .badges')).toContain('1 queued');
+      expect(await page.textContent('#features tr[data-feature="Distrib_Computing_Toolbox"] .badges')).toContain(
+        '1 queued',
+      );
       expect(await page.textContent('#features tr[data-feature="VCSRuntime_Net"] .badges')).toContain('2 reserved');
-      expect(await page.getAttribute('#features tr[data-feature="FTX_DEVELOPER"] [role="meter"]', 'aria-valuetext')).toMatch(/^\d+ of 100 in use, \d+ free$/);
+      expect(
+        await page.getAttribute('#features tr[data-feature="FTX_DEVELOPER"] [role="meter"]', 'aria-valuetext'),
+      ).toMatch(/^\d+ of 100 in use, \d+ free$/);
       if (live) {
         await page.waitForSelector('#live[data-mode="live"]');
         expect(await page.textContent('#live')).toBe('Live');
@@ -322,13 +388,21 @@ describeBrowser('in chromium with the network limited to 127.0.0.1', () => {
       const dev = before.find((f) => f.info.name === 'FTX_DEVELOPER')!;
       sim.checkout('FTX_DEVELOPER', 'e2e.tester', 'e2e-host-01', 3);
       const want = fmt(dev.info.used! + 3);
-      await page.waitForFunction((w: string) => document.querySelector('#features tr[data-feature="FTX_DEVELOPER"] td.used').textContent === w, want, { timeout: 10_000 });
+      await page.waitForFunction(
+        (w: string) => document.querySelector('#features tr[data-feature="FTX_DEVELOPER"] td.used').textContent === w,
+        want,
+        { timeout: 10_000 },
+      );
       const after = await report(t);
       expect(await shownRows(page)).toEqual(expectedRows(after));
-      expect(await page.textContent('#features tr[data-feature="FTX_DEVELOPER"] td.free')).toBe(fmt(dev.info.free! - 3));
+      expect(await page.textContent('#features tr[data-feature="FTX_DEVELOPER"] td.free')).toBe(
+        fmt(dev.info.free! - 3),
+      );
       expect(await page.textContent('#t-checkouts')).toBe(String(after.reduce((n, f) => n + f.checkouts.length, 0)));
       expect(await page.evaluate(() => window.__sameDocument)).toBe(true);
-      await page.waitForFunction(() => /FTX_DEVELOPER: \d+ of 100 in use/.test(document.querySelector('#announcer').textContent));
+      await page.waitForFunction(() =>
+        /FTX_DEVELOPER: \d+ of 100 in use/.test(document.querySelector('#announcer').textContent),
+      );
       if (featureFields.includes('history')) {
         // Two more polls: a reading counts in history once the next poll confirms how long it lasted.
         await t.app.services.poller.pollAll();
@@ -338,7 +412,9 @@ describeBrowser('in chromium with the network limited to 127.0.0.1', () => {
 
       // The checkout table filters by text.
       await page.fill('#checkout-filter', 'e2e.tester');
-      const filtered = await page.$$eval('#checkouts tbody tr[data-user]', (rows: any[]) => rows.map((r) => [...r.querySelectorAll('td')].map((td: any) => td.textContent)));
+      const filtered = await page.$$eval('#checkouts tbody tr[data-user]', (rows: any[]) =>
+        rows.map((r) => [...r.querySelectorAll('td')].map((td: any) => td.textContent)),
+      );
       expect(filtered.length).toBe(1);
       expect(filtered[0].slice(0, 4)).toEqual(['e2e.tester', 'e2e-host-01', 'FTX_DEVELOPER', '3']);
       expect(await page.textContent('#checkout-count')).toMatch(/^Showing 1 of \d+/);
@@ -346,15 +422,24 @@ describeBrowser('in chromium with the network limited to 127.0.0.1', () => {
       // Keyboard: select a feature by its button; its history chart marks a peak.
       await page.focus('#features tr[data-feature="FTX_DEVELOPER"] button.fname');
       await page.keyboard.press('Enter');
-      expect(await page.getAttribute('#features tr[data-feature="FTX_DEVELOPER"] button.fname', 'aria-pressed')).toBe('true');
+      expect(await page.getAttribute('#features tr[data-feature="FTX_DEVELOPER"] button.fname', 'aria-pressed')).toBe(
+        'true',
+      );
       expect(await page.inputValue('#checkout-feature')).toBe('eda/FTX_DEVELOPER');
       if (featureFields.includes('history')) {
         // Feature.history: the chart's peak is the highest bucket peak the API returns for the same window.
-        await page.waitForFunction(() => /Recorded by licensegraph/.test(document.querySelector('#history-note').textContent));
-        const h = await t.raw('query($since: DateTime) { feature(name: "FTX_DEVELOPER", server: "eda") { history(since: $since, bucket: HOUR) { peak } } }', {
-          since: new Date(Date.now() - 24 * 3600_000).toISOString(),
-        });
-        const peaks = (h.data.feature.history as Array<{ peak: number | null }>).map((b) => b.peak).filter((p): p is number => p != null);
+        await page.waitForFunction(() =>
+          /Recorded by licensegraph/.test(document.querySelector('#history-note').textContent),
+        );
+        const h = await t.raw(
+          'query($since: DateTime) { feature(name: "FTX_DEVELOPER", server: "eda") { history(since: $since, bucket: HOUR) { peak } } }',
+          {
+            since: new Date(Date.now() - 24 * 3600_000).toISOString(),
+          },
+        );
+        const peaks = (h.data.feature.history as Array<{ peak: number | null }>)
+          .map((b) => b.peak)
+          .filter((p): p is number => p != null);
         expect(Math.max(...peaks)).toBe(dev.info.used! + 3);
         await page.waitForSelector('#chart svg .peak-label');
         expect(Number(await page.getAttribute('#chart svg .peak-label', 'data-peak'))).toBe(dev.info.used! + 3);
@@ -406,9 +491,13 @@ describeBrowser('in chromium with the network limited to 127.0.0.1', () => {
       expect(await page.textContent('#live')).toBe('Refreshing every 1 s');
       const verdi = (await report(t)).find((f) => f.info.name === 'Verdi')!;
       sim.checkout('Verdi', 'poll.user', 'poll-host', 2);
-      await page.waitForFunction((w: string) => document.querySelector('#features tr[data-feature="Verdi"] td.used').textContent === w, fmt(verdi.info.used! + 2), {
-        timeout: 10_000,
-      });
+      await page.waitForFunction(
+        (w: string) => document.querySelector('#features tr[data-feature="Verdi"] td.used').textContent === w,
+        fmt(verdi.info.used! + 2),
+        {
+          timeout: 10_000,
+        },
+      );
       expect(await shownRows(page)).toEqual(expectedRows(await report(t)));
       expect(attempts).toBeGreaterThan(0);
       assertStayedLocal(g);

@@ -144,7 +144,9 @@ describe('flexlm and rlm sources over GraphQL', () => {
   test('non-zero exit and no status at all: DOWN with the exit code and stderr first line', async () => {
     const { s } = await report('fail');
     expect(s.status).toBe('DOWN');
-    expect(s.error).toBe('lmutil-fail exit code 3: lmutil: cannot find license file for 27000@fail.example.com (-1,359:2 "No such file or directory")');
+    expect(s.error).toBe(
+      'lmutil-fail exit code 3: lmutil: cannot find license file for 27000@fail.example.com (-1,359:2 "No such file or directory")',
+    );
   });
 
   test('a hang: DOWN with a timeout reason; the stand-in and the child it started are gone', async () => {
@@ -204,7 +206,15 @@ describe('flexlm and rlm sources over GraphQL', () => {
     const first = await report('capture');
     expect(first.s).toMatchObject({ type: 'FLEXLM_FILE', status: 'UP' });
     expect(first.feature('feature7')!.info).toEqual({ name: 'feature7', issued: 600, used: 163, free: 437 });
-    fs.writeFileSync(captureFile, fs.readFileSync(captureFile, 'utf8').replace('Users of feature7:  (Total of 600 licenses issued', 'Users of feature7:  (Total of 700 licenses issued'));
+    fs.writeFileSync(
+      captureFile,
+      fs
+        .readFileSync(captureFile, 'utf8')
+        .replace(
+          'Users of feature7:  (Total of 600 licenses issued',
+          'Users of feature7:  (Total of 700 licenses issued',
+        ),
+    );
     const second = await report('capture');
     expect(second.feature('feature7')!.info).toEqual({ name: 'feature7', issued: 700, used: 163, free: 537 });
   });
@@ -212,7 +222,9 @@ describe('flexlm and rlm sources over GraphQL', () => {
   test('rlm-file: a missing file is DOWN with the path and errno', async () => {
     const { s } = await report('nofile');
     expect(s.status).toBe('DOWN');
-    expect(s.error).toBe(`cannot read ${path.join(STATE, 'nope', 'rlmstat.txt')}: ENOENT: no such file or directory, open '${path.join(STATE, 'nope', 'rlmstat.txt')}'`);
+    expect(s.error).toBe(
+      `cannot read ${path.join(STATE, 'nope', 'rlmstat.txt')}: ENOENT: no such file or directory, open '${path.join(STATE, 'nope', 'rlmstat.txt')}'`,
+    );
   });
 });
 
@@ -220,13 +232,20 @@ describe('one process per source, aborts', () => {
   const slow = () => new FlexlmSource(flexlm('slow', 'lmutil-slow', { timeoutSeconds: 5 }));
   const runsOf = (name: string) =>
     fs.existsSync(path.join(STATE, 'runs.log'))
-      ? fs.readFileSync(path.join(STATE, 'runs.log'), 'utf8').split('\n').filter((l) => l.startsWith(`${name} `)).length
+      ? fs
+          .readFileSync(path.join(STATE, 'runs.log'), 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith(`${name} `)).length
       : 0;
 
   test('overlapping fetches join the run in flight; the next fetch starts a new one', async () => {
     const src = slow();
     const before = runsOf('lmutil-slow');
-    const [a, b, c] = await Promise.all([src.fetch(new AbortController().signal), src.fetch(new AbortController().signal), src.fetch(new AbortController().signal)]);
+    const [a, b, c] = await Promise.all([
+      src.fetch(new AbortController().signal),
+      src.fetch(new AbortController().signal),
+      src.fetch(new AbortController().signal),
+    ]);
     expect(a).toBe(b);
     expect(b).toBe(c);
     expect(a.features.find((f) => f.name === 'feature7')).toMatchObject({ issued: 600, used: 163 });
@@ -266,7 +285,10 @@ describe('one process per source, aborts', () => {
 
   test('the source enforces its own timeout too (no caller signal needed)', async () => {
     const src = new FlexlmSource(flexlm('hang3', 'lmutil-hang', { timeoutSeconds: 0.3 }));
-    await expect(src.fetch(new AbortController().signal)).rejects.toMatchObject({ reason: 'TIMEOUT', message: expect.stringMatching(/lmutil-hang timed out after 0\.3 s; killed process group \d+/) });
+    await expect(src.fetch(new AbortController().signal)).rejects.toMatchObject({
+      reason: 'TIMEOUT',
+      message: expect.stringMatching(/lmutil-hang timed out after 0\.3 s; killed process group \d+/),
+    });
     expect(noSuchProcess(readPid('lmutil-hang.pid'))).toBe(true);
   });
 
@@ -276,7 +298,8 @@ describe('one process per source, aborts', () => {
     const src = new FlexlmSource(config, { envPath: path.join(STATE, 'empty-bin') });
     await expect(src.fetch(abortAfter(5000))).rejects.toMatchObject({
       reason: 'SPAWN',
-      message: 'lmutil not found on PATH; set servers[].binary (the full path to lmutil) for server "nopath" in the config',
+      message:
+        'lmutil not found on PATH; set servers[].binary (the full path to lmutil) for server "nopath" in the config',
     });
   });
 
@@ -284,7 +307,12 @@ describe('one process per source, aborts', () => {
     const file = path.join(STATE, 'big.txt');
     fs.writeFileSync(file, 'x'.repeat(5000));
     const src = new FileSource(serverConfig('big', { type: 'flexlm-file', path: file, maxOutputBytes: 4096 }));
-    await expect(src.fetch(abortAfter(5000))).rejects.toMatchObject({ reason: 'TOO_LARGE', message: `${file} is 5000 bytes, more than maxOutputBytes (4096 bytes)` });
-    await expect(new FileSource(serverConfig('dir', { type: 'rlm-file', path: STATE })).fetch(abortAfter(5000))).rejects.toMatchObject({ reason: 'IO', message: `cannot read ${STATE}: EISDIR: it is a directory` });
+    await expect(src.fetch(abortAfter(5000))).rejects.toMatchObject({
+      reason: 'TOO_LARGE',
+      message: `${file} is 5000 bytes, more than maxOutputBytes (4096 bytes)`,
+    });
+    await expect(
+      new FileSource(serverConfig('dir', { type: 'rlm-file', path: STATE })).fetch(abortAfter(5000)),
+    ).rejects.toMatchObject({ reason: 'IO', message: `cannot read ${STATE}: EISDIR: it is a directory` });
   });
 });

@@ -46,7 +46,9 @@ function runChild(env: Record<string, string>): Run {
     }
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
   return {
     child,
     lines,
@@ -54,7 +56,11 @@ function runChild(env: Record<string, string>): Run {
     waitFor: (line, timeoutMs = 120_000) =>
       new Promise<void>((resolve, reject) => {
         if (lines.some((l) => l === line || l.startsWith(line + ' '))) return resolve();
-        const timer = setTimeout(() => reject(new Error(`no "${line}" within ${timeoutMs} ms; got ${JSON.stringify(lines)}; stderr ${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`no "${line}" within ${timeoutMs} ms; got ${JSON.stringify(lines)}; stderr ${stderr}`)),
+          timeoutMs,
+        );
         waiters.push({ line, resolve: () => (clearTimeout(timer), resolve()) });
         void exit.then((e) => reject(new Error(`child exited (${e.code ?? e.signal}) before "${line}": ${e.stderr}`)));
       }),
@@ -65,19 +71,33 @@ function runChild(env: Record<string, string>): Run {
 async function dump(store: Store): Promise<Record<string, unknown[]>> {
   const q = (s: ReturnType<typeof sql>) => queryRows(store, s);
   return {
-    sessions: await q(sql`SELECT server_id, feature, version, username, hostname, display, handle, start_key, started_at::text, count, first_seen::text, last_seen::text, gone_at::text, ended_at::text
+    sessions:
+      await q(sql`SELECT server_id, feature, version, username, hostname, display, handle, start_key, started_at::text, count, first_seen::text, last_seen::text, gone_at::text, ended_at::text
                           FROM checkout_sessions ORDER BY server_id, feature, username, handle, start_key`),
-    sessionDays: await q(sql`SELECT d.day::text, s.username, s.handle FROM checkout_session_days d JOIN checkout_sessions s ON s.id = d.session_id ORDER BY 1, 2, 3`),
-    usageDaily: await q(sql`SELECT day::text, server_id, feature, version, username, sessions_started, sessions_carried, license_seconds, first_at::text, last_at::text FROM usage_daily ORDER BY 1, 2, 3, 4, 5`),
-    samples: await q(sql`SELECT server_id, feature, at::text, issued, used, reserved, queued, next_at::text FROM usage_samples ORDER BY 1, 2, 3`),
+    sessionDays: await q(
+      sql`SELECT d.day::text, s.username, s.handle FROM checkout_session_days d JOIN checkout_sessions s ON s.id = d.session_id ORDER BY 1, 2, 3`,
+    ),
+    usageDaily: await q(
+      sql`SELECT day::text, server_id, feature, version, username, sessions_started, sessions_carried, license_seconds, first_at::text, last_at::text FROM usage_daily ORDER BY 1, 2, 3, 4, 5`,
+    ),
+    samples: await q(
+      sql`SELECT server_id, feature, at::text, issued, used, reserved, queued, next_at::text FROM usage_samples ORDER BY 1, 2, 3`,
+    ),
     users: await q(sql`SELECT username FROM usage_users ORDER BY 1`),
     // the users bitmap decoded to names: ids are internal (a killed transaction may have used some up)
-    totals: await q(sql`SELECT day::text, server_id, feature, version, sessions_started, sessions_carried, license_seconds, first_at::text, last_at::text,
+    totals:
+      await q(sql`SELECT day::text, server_id, feature, version, sessions_started, sessions_carried, license_seconds, first_at::text, last_at::text,
                                (SELECT array_agg(uu.username ORDER BY uu.username) FROM usage_users uu WHERE uu.id < length(t.users) AND get_bit(t.users, uu.id) = 1) AS users
                         FROM usage_daily_totals t ORDER BY 1, 2, 3, 4`),
-    series: await q(sql`SELECT server_id, feature, last_at::text, issued, used, reserved, queued FROM usage_series ORDER BY 1, 2`),
-    samplesDaily: await q(sql`SELECT day::text, server_id, feature, peak_used, used_seconds, known_seconds, max_issued FROM usage_samples_daily ORDER BY 1, 2, 3`),
-    cursors: await q(sql`SELECT server_id, poll_seq::int, last_poll_at::text, last_up_at::text, last_status FROM poll_cursors ORDER BY 1`),
+    series: await q(
+      sql`SELECT server_id, feature, last_at::text, issued, used, reserved, queued FROM usage_series ORDER BY 1, 2`,
+    ),
+    samplesDaily: await q(
+      sql`SELECT day::text, server_id, feature, peak_used, used_seconds, known_seconds, max_issued FROM usage_samples_daily ORDER BY 1, 2, 3`,
+    ),
+    cursors: await q(
+      sql`SELECT server_id, poll_seq::int, last_poll_at::text, last_up_at::text, last_status FROM poll_cursors ORDER BY 1`,
+    ),
   };
 }
 
@@ -88,7 +108,8 @@ describe.each(storeDrivers())('kill -9 mid-poll on %s', (driver) => {
   });
 
   let template: Blob | null = null;
-  let pgliteClass: { create(dir: string, opts: { loadDataDir: Blob }): Promise<{ close(): Promise<void> }> } | null = null;
+  let pgliteClass: { create(dir: string, opts: { loadDataDir: Blob }): Promise<{ close(): Promise<void> }> } | null =
+    null;
   const dirs: string[] = [];
   afterAll(() => {
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -135,7 +156,12 @@ describe.each(storeDrivers())('kill -9 mid-poll on %s', (driver) => {
   test('the killed poll left nothing; the restarted run ends with exactly the uninterrupted history', async () => {
     const last = KILL9_STEPS - 1;
     const killed = await target();
-    const victim = runChild({ ...killed.env, LG_KILL9_FROM: '0', LG_KILL9_TO: String(last), LG_KILL9_PAUSE_STEP: String(PAUSE_STEP) });
+    const victim = runChild({
+      ...killed.env,
+      LG_KILL9_FROM: '0',
+      LG_KILL9_TO: String(last),
+      LG_KILL9_PAUSE_STEP: String(PAUSE_STEP),
+    });
     // The uninterrupted reference run, in-process on a store of its own, while the child works.
     const straight = await createTestStore(driver);
     opened.push(straight);
@@ -165,6 +191,10 @@ describe.each(storeDrivers())('kill -9 mid-poll on %s', (driver) => {
     expect(got).toEqual(want);
     // and the reference is the scenario: 9 sessions, hal still open
     expect(want.sessions).toHaveLength(9);
-    expect((want.sessions as Array<{ username: string; ended_at: string | null }>).filter((s) => s.ended_at === null).map((s) => s.username)).toEqual(['hal']);
+    expect(
+      (want.sessions as Array<{ username: string; ended_at: string | null }>)
+        .filter((s) => s.ended_at === null)
+        .map((s) => s.username),
+    ).toEqual(['hal']);
   }, 360_000); // two child processes starting through ts-node: minutes on a busy machine, and only order is asserted
 });

@@ -35,7 +35,13 @@ interface Replica {
 function replica(databaseUrl: string): Replica {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CHILD], {
     cwd: ROOT,
-    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), LG_REPLICA_DB: databaseUrl, LG_REPLICA_SERVERS: IDS.join(','), LG_REPLICA_INTERVAL_MS: String(INTERVAL) },
+    env: {
+      ...process.env,
+      TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+      LG_REPLICA_DB: databaseUrl,
+      LG_REPLICA_SERVERS: IDS.join(','),
+      LG_REPLICA_INTERVAL_MS: String(INTERVAL),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const polls = new Map<string, number[]>(IDS.map((id) => [id, []]));
@@ -82,7 +88,11 @@ async function lockHolder(t: TestStore, id: string): Promise<number | null> {
 }
 
 async function backendGone(t: TestStore, pid: number): Promise<boolean> {
-  return (await queryRows<{ n: number }>(t.store, sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${pid}`))[0].n === 0;
+  return (
+    (
+      await queryRows<{ n: number }>(t.store, sql`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${pid}`)
+    )[0].n === 0
+  );
 }
 
 /** How many attempts at `id` the replica made after `mark` up to and including the one that polled it. */
@@ -108,7 +118,11 @@ function attemptsUntilPoll(r: Replica, id: string, mark: number): number {
     const all = [replica(t.databaseUrl!), replica(t.databaseUrl!), replica(t.databaseUrl!)];
     replicas.push(...all);
     await Promise.all(all.map((r) => r.ready));
-    await until(() => IDS.every((id) => all.some((r) => r.count(id) >= 3)), () => 'not every server polled 3 times', 60_000);
+    await until(
+      () => IDS.every((id) => all.some((r) => r.count(id) >= 3)),
+      () => 'not every server polled 3 times',
+      60_000,
+    );
     const counts = () => IDS.map((id) => all.map((r) => r.count(id)));
     const owner = (id: string, among: Replica[]) => {
       const polling = among.filter((r) => r.count(id) > 0);
@@ -127,16 +141,29 @@ function attemptsUntilPoll(r: Replica, id: string, mark: number): number {
     const killedAt = seq; // every line it printed has been read
     const firstPolls = first.count('s1');
     const rest = all.filter((r) => r !== first);
-    await until(() => backendGone(t, firstPid), () => 'PostgreSQL still has the killed replica\'s session', 30_000);
+    await until(
+      () => backendGone(t, firstPid),
+      () => "PostgreSQL still has the killed replica's session",
+      30_000,
+    );
     const released = seq;
-    await until(() => rest.some((r) => r.polls.get('s1')!.some((n) => n > killedAt)), () => 'nobody took s1 over', 30_000);
+    await until(
+      () => rest.some((r) => r.polls.get('s1')!.some((n) => n > killedAt)),
+      () => 'nobody took s1 over',
+      30_000,
+    );
     const second = rest.find((r) => r.polls.get('s1')!.some((n) => n > killedAt))!;
     // took over at its first or second attempt once the lock was free (or even before we saw it free)
-    if (second.polls.get('s1')!.some((n) => n > released)) expect(attemptsUntilPoll(second, 's1', released)).toBeLessThanOrEqual(2);
+    if (second.polls.get('s1')!.some((n) => n > released))
+      expect(attemptsUntilPoll(second, 's1', released)).toBeLessThanOrEqual(2);
     // three more polls of every server, then: still exactly one per server among the survivors (the one that had
     // s1 before never polled it), and nothing more from the killed one
     const mark = seq;
-    await until(() => IDS.every((id) => rest.some((r) => r.polls.get(id)!.filter((n) => n > mark).length >= 3)), () => 'polling did not carry on', 30_000);
+    await until(
+      () => IDS.every((id) => rest.some((r) => r.polls.get(id)!.filter((n) => n > mark).length >= 3)),
+      () => 'polling did not carry on',
+      30_000,
+    );
     for (const id of IDS) expect(rest.filter((r) => r.polls.get(id)!.some((n) => n > killedAt))).toHaveLength(1);
     expect(before[0].filter((n, i) => all[i] !== first && n > 0)).toEqual([]);
     expect(first.count('s1')).toBe(firstPolls);
@@ -144,13 +171,26 @@ function attemptsUntilPoll(r: Replica, id: string, mark: number): number {
     // SIGTERM the new poller of s1: a graceful stop gives up the locks; the last replica takes over.
     const last = rest.find((r) => r !== second)!;
     const heldBySecond = IDS.filter((id) => second.polls.get(id)!.some((n) => n > killedAt));
-    const secondPids = (await Promise.all(heldBySecond.map((id) => lockHolder(t, id)))).filter((p): p is number => p !== null);
+    const secondPids = (await Promise.all(heldBySecond.map((id) => lockHolder(t, id)))).filter(
+      (p): p is number => p !== null,
+    );
     second.child.kill('SIGTERM');
     await second.exited;
     const stoppedAt = seq;
-    for (const pid of secondPids) await until(() => backendGone(t, pid), () => 'the stopped replica\'s session is still there', 30_000);
+    for (const pid of secondPids)
+      await until(
+        () => backendGone(t, pid),
+        () => "the stopped replica's session is still there",
+        30_000,
+      );
     const releasedAt = seq;
-    await until(() => IDS.every((id) => last.polls.get(id)!.some((n) => n > stoppedAt)), () => 'the last replica did not take over', 30_000);
-    for (const id of IDS) if (last.polls.get(id)!.some((n) => n > releasedAt)) expect(attemptsUntilPoll(last, id, releasedAt)).toBeLessThanOrEqual(2);
+    await until(
+      () => IDS.every((id) => last.polls.get(id)!.some((n) => n > stoppedAt)),
+      () => 'the last replica did not take over',
+      30_000,
+    );
+    for (const id of IDS)
+      if (last.polls.get(id)!.some((n) => n > releasedAt))
+        expect(attemptsUntilPoll(last, id, releasedAt)).toBeLessThanOrEqual(2);
   }, 180_000);
 });

@@ -32,7 +32,10 @@ export interface GqlResponse<R> {
   headers: Headers;
 }
 
-export function testConfig(servers: ServerConfig[] = [{ ...DEFAULT_SIMULATOR }], extra: Partial<AppConfig> = {}): AppConfig {
+export function testConfig(
+  servers: ServerConfig[] = [{ ...DEFAULT_SIMULATOR }],
+  extra: Partial<AppConfig> = {},
+): AppConfig {
   return {
     port: 0,
     host: '127.0.0.1',
@@ -60,7 +63,13 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const testStore = await createTestStore(opts.driver ?? 'pglite');
   const config = testConfig(opts.servers, opts.config);
-  const app = await buildApp({ config, store: testStore.store, sources: opts.sources, logger: pino({ level: config.logLevel }), ...opts.build });
+  const app = await buildApp({
+    config,
+    store: testStore.store,
+    sources: opts.sources,
+    logger: pino({ level: config.logLevel }),
+    ...opts.build,
+  });
   const boot = await app.services.auth.bootstrapAdmin();
   if (!boot) throw new Error('bootstrap admin failed');
   const address = await app.fastify.listen({ port: 0, host: '127.0.0.1' });

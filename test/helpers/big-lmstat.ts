@@ -20,8 +20,17 @@ export function bigLmstat(n: number): string {
     '',
   ];
   for (let i = 0; i < n; i++) {
-    out.push(`Users of F${i}:  (Total of 10 licenses issued;  Total of 2 licenses in use)`, '', `  "F${i}" v31.0, vendor: vendor1`, '  floating license', '');
-    out.push(`    user${i % 97} ws${i} ws${i}0 (v31.0) (host1/28000 ${1000 + i}), start Fri 10/20 16:40, 2 licenses`, '');
+    out.push(
+      `Users of F${i}:  (Total of 10 licenses issued;  Total of 2 licenses in use)`,
+      '',
+      `  "F${i}" v31.0, vendor: vendor1`,
+      '  floating license',
+      '',
+    );
+    out.push(
+      `    user${i % 97} ws${i} ws${i}0 (v31.0) (host1/28000 ${1000 + i}), start Fri 10/20 16:40, 2 licenses`,
+      '',
+    );
   }
   return out.join('\n') + '\n';
 }

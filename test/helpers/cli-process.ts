@@ -21,7 +21,12 @@ export interface CliProcess {
 }
 
 export function runCli(args: string[], env: Record<string, string | undefined>): CliProcess {
-  const merged: Record<string, string | undefined> = { ...process.env, LICENSEGRAPH_FROM_SOURCE: '1', JEST_WORKER_ID: undefined, ...env };
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    LICENSEGRAPH_FROM_SOURCE: '1',
+    JEST_WORKER_ID: undefined,
+    ...env,
+  };
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/licensegraph.js'), ...args], {
     cwd: ROOT,
@@ -54,7 +59,10 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
     },
     async waitExit(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
-      const r = await Promise.race([exited, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)))]);
+      const r = await Promise.race([
+        exited,
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs))),
+      ]);
       clearTimeout(timer);
       if (r === null) {
         child.kill('SIGKILL');

@@ -81,7 +81,11 @@ const realSetImmediate = globalThis.setImmediate;
  * Waits for a condition that real I/O (a database, a socket, a child process) makes true: checks every 10 ms of
  * real time, and fails with `what()` after timeoutMs (generous: it bounds a hang, it is not a latency assertion).
  */
-export async function until(cond: () => boolean | Promise<boolean>, what: () => string = () => 'condition', timeoutMs = 15_000): Promise<void> {
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  what: () => string = () => 'condition',
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = realDateNow() + timeoutMs;
   while (!(await cond())) {
     if (realDateNow() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what()}`);

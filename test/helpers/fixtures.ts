@@ -24,7 +24,12 @@ export function readFixture(rel: string): string {
 /** Files of a fixture directory (sorted); throws when the directory is missing or empty. */
 export function fixtureFiles(dir: string): string[] {
   const abs = path.isAbsolute(dir) ? dir : path.join(FIXTURES_DIR, dir);
-  const names = fs.existsSync(abs) ? fs.readdirSync(abs).filter((n) => !n.startsWith('.')).sort() : [];
+  const names = fs.existsSync(abs)
+    ? fs
+        .readdirSync(abs)
+        .filter((n) => !n.startsWith('.'))
+        .sort()
+    : [];
   if (names.length === 0) throw new Error(`fixture directory missing or empty: ${abs}`);
   return names.map((n) => path.join(abs, n));
 }

@@ -5,6 +5,8 @@ const { spawnSync } = require('child_process');
 const path = require('path');
 
 module.exports = async () => {
-  const r = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'scripts', 'build.js'), '--if-stale'], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'scripts', 'build.js'), '--if-stale'], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error('the TypeScript build failed: see the errors above (npm run build)');
 };

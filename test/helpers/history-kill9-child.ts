@@ -36,19 +36,22 @@ export const KILL9_DOWN_STEPS = [7];
 export const KILL9_STEPS = 14;
 
 export function kill9Snapshot(serverId: string, step: number): Snapshot {
-  if (KILL9_DOWN_STEPS.includes(step)) return snapshot(serverId, [], { status: 'DOWN', hosts: [], vendorDaemons: [], error: 'down' });
-  const list: Checkout[] = KILL9_SESSIONS.filter(([, , , from, to]) => step >= from && step < to).map(([user, host, handle, from, , count]) => ({
-    username: user,
-    hostname: host,
-    display: null,
-    version: 'v1',
-    serverInfo: `lic/27000 ${handle}`,
-    handle,
-    count,
-    startTime: 'x',
-    // started a little before the poll that first saw it
-    startedAt: new Date(T0 + from * MIN - 20_000).toISOString(),
-  }));
+  if (KILL9_DOWN_STEPS.includes(step))
+    return snapshot(serverId, [], { status: 'DOWN', hosts: [], vendorDaemons: [], error: 'down' });
+  const list: Checkout[] = KILL9_SESSIONS.filter(([, , , from, to]) => step >= from && step < to).map(
+    ([user, host, handle, from, , count]) => ({
+      username: user,
+      hostname: host,
+      display: null,
+      version: 'v1',
+      serverInfo: `lic/27000 ${handle}`,
+      handle,
+      count,
+      startTime: 'x',
+      // started a little before the poll that first saw it
+      startedAt: new Date(T0 + from * MIN - 20_000).toISOString(),
+    }),
+  );
   const used = list.reduce((n, c) => n + c.count, 0);
   return snapshot(serverId, [feature('KX', 10, used, list), feature('QUIET', 3, 0)]);
 }
@@ -62,7 +65,9 @@ async function main(): Promise<void> {
     const execute = PgDatabase.prototype.execute;
     PgDatabase.prototype.execute = function (this: PgDatabase<never>, query: SQL) {
       if (pausing) {
-        const text = (this as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string } } }).dialect.sqlToQuery(query).sql;
+        const text = (this as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string } } }).dialect.sqlToQuery(
+          query,
+        ).sql;
         if (text.includes('INSERT INTO usage_samples (')) {
           process.stdout.write('paused\n');
           return new Promise(() => undefined) as never; // never resumes: we are killed here
@@ -72,7 +77,11 @@ async function main(): Promise<void> {
     } as typeof execute;
   }
 
-  const store = await openStore(process.env.LG_KILL9_DB ? { databaseUrl: process.env.LG_KILL9_DB, poolMax: 3 } : { dataDir: process.env.LG_KILL9_DIR, purpose: 'server' });
+  const store = await openStore(
+    process.env.LG_KILL9_DB
+      ? { databaseUrl: process.env.LG_KILL9_DB, poolMax: 3 }
+      : { dataDir: process.env.LG_KILL9_DIR, purpose: 'server' },
+  );
   await pollSteps(store, from, to, {
     before: (k) => {
       process.stdout.write(`step ${k}\n`);
@@ -84,7 +93,12 @@ async function main(): Promise<void> {
 }
 
 /** Polls steps from..to of the kill9 script into a store (what the child does; the test runs the reference in-process). */
-export async function pollSteps(store: Store, from: number, to: number, hooks: { before?(k: number): void; after?(k: number, result: unknown): void } = {}): Promise<void> {
+export async function pollSteps(
+  store: Store,
+  from: number,
+  to: number,
+  hooks: { before?(k: number): void; after?(k: number, result: unknown): void } = {},
+): Promise<void> {
   const clock = new TestClock(T0);
   const config: ServerConfig = historyServer('kx');
   const source = new ClockedSource('kx', clock, (now) => kill9Snapshot('kx', Math.round((now.getTime() - T0) / MIN)));

@@ -25,7 +25,9 @@ async function main(): Promise<void> {
       type: 'flexlm',
       async fetch() {
         process.stdout.write(`poll ${id}\n`);
-        return snapshot(id, [feature('F', 10, 1, [checkout('u', 'h', { handle: '1', startedAt: '2026-01-05T00:00:00.000Z' })])]);
+        return snapshot(id, [
+          feature('F', 10, 1, [checkout('u', 'h', { handle: '1', startedAt: '2026-01-05T00:00:00.000Z' })]),
+        ]);
       },
     };
   }
@@ -38,7 +40,13 @@ async function main(): Promise<void> {
     introspection: false,
     graphiql: false,
   };
-  const app = await buildApp({ config, store, sources, logger: pino({ level: 'silent' }), poller: { start: true, intervalMs } });
+  const app = await buildApp({
+    config,
+    store,
+    sources,
+    logger: pino({ level: 'silent' }),
+    poller: { start: true, intervalMs },
+  });
   const leases = app.services.poller.leases;
   const acquire = leases.acquire.bind(leases);
   leases.acquire = (serverId: string) => {

@@ -52,7 +52,14 @@ export const MIN = 60_000;
 export const at = (minutes: number) => new Date(T0 + minutes * MIN);
 export const isoAt = (minutes: number) => at(minutes).toISOString();
 
-export function co(user: string, host: string, handle: string, startMinute: number, count = 1, extra: Partial<Checkout> = {}): Checkout {
+export function co(
+  user: string,
+  host: string,
+  handle: string,
+  startMinute: number,
+  count = 1,
+  extra: Partial<Checkout> = {},
+): Checkout {
   return {
     username: user,
     hostname: host,
@@ -68,7 +75,12 @@ export function co(user: string, host: string, handle: string, startMinute: numb
 }
 
 export function down(serverId: string): Snapshot {
-  return snapshot(serverId, [], { status: 'DOWN', hosts: [], vendorDaemons: [], error: 'Cannot connect to license server system. (-15,570:111 "Connection refused")' });
+  return snapshot(serverId, [], {
+    status: 'DOWN',
+    hosts: [],
+    vendorDaemons: [],
+    error: 'Cannot connect to license server system. (-15,570:111 "Connection refused")',
+  });
 }
 
 /**

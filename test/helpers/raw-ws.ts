@@ -29,7 +29,8 @@ export function openRawWs(httpUrl: string, token: string | null): Promise<RawWs>
       acked: false,
       errors: new Map(),
       subscribe(id, query, variables) {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+        if (ws.readyState === ws.OPEN)
+          ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
       },
       close() {
         if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.terminate();
@@ -41,7 +42,9 @@ export function openRawWs(httpUrl: string, token: string | null): Promise<RawWs>
       ws.terminate();
       resolve(c);
     });
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: token ? { Authorization: `Bearer ${token}` } : {} })));
+    ws.on('open', () =>
+      ws.send(JSON.stringify({ type: 'connection_init', payload: token ? { Authorization: `Bearer ${token}` } : {} })),
+    );
     ws.on('message', (data) => {
       const m = JSON.parse(String(data)) as { type: string; id?: string; payload?: unknown };
       if (m.type === 'connection_ack') {

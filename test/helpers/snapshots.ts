@@ -18,8 +18,26 @@ export function checkout(username: string, hostname: string, extra: Partial<Chec
   };
 }
 
-export function feature(name: string, issued: number | null, used: number | null, checkouts: Checkout[] = [], extra: Partial<Feature> = {}): Feature {
-  return { name, vendor: 'vend', issued, used, uncounted: false, error: null, pools: [], checkouts, reservations: [], queued: [], ...extra };
+export function feature(
+  name: string,
+  issued: number | null,
+  used: number | null,
+  checkouts: Checkout[] = [],
+  extra: Partial<Feature> = {},
+): Feature {
+  return {
+    name,
+    vendor: 'vend',
+    issued,
+    used,
+    uncounted: false,
+    error: null,
+    pools: [],
+    checkouts,
+    reservations: [],
+    queued: [],
+    ...extra,
+  };
 }
 
 export function snapshot(serverId: string, features: Feature[], extra: Partial<Snapshot> = {}): Snapshot {
@@ -56,4 +74,5 @@ export class ScriptedSource implements LicenseSource {
   }
 }
 
-export const hang = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+export const hang = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));

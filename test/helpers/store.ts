@@ -173,10 +173,17 @@ function pgliteTemplateFile(): string | null {
     hash.update(fs.readFileSync(path.join(dir, 'package.json')));
     const migrations = migrationsFolder();
     hash.update(fs.readFileSync(path.join(migrations, 'meta', '_journal.json')));
-    for (const f of fs.readdirSync(migrations).filter((n) => n.endsWith('.sql')).sort()) {
+    for (const f of fs
+      .readdirSync(migrations)
+      .filter((n) => n.endsWith('.sql'))
+      .sort()) {
       hash.update(f).update(fs.readFileSync(path.join(migrations, f)));
     }
-    templateFile = path.join(os.tmpdir(), 'licensegraph-test', `pglite-template-${hash.digest('hex').slice(0, 16)}.tar.gz`);
+    templateFile = path.join(
+      os.tmpdir(),
+      'licensegraph-test',
+      `pglite-template-${hash.digest('hex').slice(0, 16)}.tar.gz`,
+    );
   } catch {
     templateFile = null;
   }

@@ -22,13 +22,16 @@ for (let i = 0; i < Number(nConn); i++) {
     ws.terminate();
     done();
   });
-  ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } })));
+  ws.on('open', () =>
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } })),
+  );
   ws.on('message', (data) => {
     const m = JSON.parse(String(data));
     if (m.type === 'connection_ack') {
       c.acked = true;
       done();
-      for (let j = 0; j < Number(nSub); j++) ws.send(JSON.stringify({ id: `s${j}`, type: 'subscribe', payload: { query: SUB } }));
+      for (let j = 0; j < Number(nSub); j++)
+        ws.send(JSON.stringify({ id: `s${j}`, type: 'subscribe', payload: { query: SUB } }));
     } else if (m.type === 'error') c.errors++;
   });
   ws.on('close', (code) => {

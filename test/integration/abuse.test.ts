@@ -33,7 +33,9 @@ const REPORT_DOC = fs.readFileSync(path.join(__dirname, '../operations/report.gr
 /** The LicenseReport operation alone (the largest document the project sends). */
 const FULL_REPORT = REPORT_DOC.slice(REPORT_DOC.indexOf('query LicenseReport'), REPORT_DOC.indexOf('query Feature('));
 /** The body of the full report's selection, for aliasing it. */
-const FULL_SELECTION = FULL_REPORT.slice(FULL_REPORT.indexOf('licenseReport(filter: $filter)') + 'licenseReport(filter: $filter)'.length)
+const FULL_SELECTION = FULL_REPORT.slice(
+  FULL_REPORT.indexOf('licenseReport(filter: $filter)') + 'licenseReport(filter: $filter)'.length,
+)
   .trim()
   .replace(/\}$/, '');
 
@@ -59,10 +61,20 @@ async function http(t: TestApp, pathname: string, init: RequestInit & { token?: 
 }
 
 const gql = (t: TestApp, query: string, variables?: Record<string, unknown>, token?: string | null) =>
-  http(t, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }), token });
+  http(t, '/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+    token,
+  });
 
 /** Rejected with this status and code; the request id is in the header and in every error; nothing internal leaks. */
-function expectRejected(res: Res, status: number, code: string, limit?: string): { message: string; extensions: Record<string, any> } {
+function expectRejected(
+  res: Res,
+  status: number,
+  code: string,
+  limit?: string,
+): { message: string; extensions: Record<string, any> } {
   expect({ status: res.status, code: res.body?.errors?.[0]?.extensions?.code }).toEqual({ status, code });
   const e = res.body.errors[0];
   if (limit) expect(e.extensions.limit).toBe(limit);
@@ -86,13 +98,25 @@ function capture() {
 }
 
 test('limits come from LICENSEGRAPH_* variables, with defaults, and a bad value names its variable', () => {
-  expect(loadLimits({})).toEqual({ graphqlLimits: DEFAULT_GRAPHQL_LIMITS, httpLimits: DEFAULT_HTTP_LIMITS, ingestLimits: DEFAULT_INGEST_LIMITS });
-  const l = loadLimits({ LICENSEGRAPH_MAX_DEPTH: '8', LICENSEGRAPH_RATE_LIMIT_MAX: '0', LICENSEGRAPH_BODY_LIMIT_BYTES: '' });
+  expect(loadLimits({})).toEqual({
+    graphqlLimits: DEFAULT_GRAPHQL_LIMITS,
+    httpLimits: DEFAULT_HTTP_LIMITS,
+    ingestLimits: DEFAULT_INGEST_LIMITS,
+  });
+  const l = loadLimits({
+    LICENSEGRAPH_MAX_DEPTH: '8',
+    LICENSEGRAPH_RATE_LIMIT_MAX: '0',
+    LICENSEGRAPH_BODY_LIMIT_BYTES: '',
+  });
   expect(l.graphqlLimits.maxDepth).toBe(8);
   expect(l.httpLimits.rateLimitMax).toBe(0);
   expect(l.httpLimits.bodyLimitBytes).toBe(1024 * 1024);
-  expect(() => loadLimits({ LICENSEGRAPH_MAX_DEPTH: 'deep' })).toThrow('Invalid configuration LICENSEGRAPH_MAX_DEPTH: must be a whole number from 2 to 100');
-  expect(() => loadLimits({ LICENSEGRAPH_RATE_LIMIT_WINDOW_SECONDS: '0' })).toThrow('Invalid configuration LICENSEGRAPH_RATE_LIMIT_WINDOW_SECONDS: must be a whole number from 1 to 86400');
+  expect(() => loadLimits({ LICENSEGRAPH_MAX_DEPTH: 'deep' })).toThrow(
+    'Invalid configuration LICENSEGRAPH_MAX_DEPTH: must be a whole number from 2 to 100',
+  );
+  expect(() => loadLimits({ LICENSEGRAPH_RATE_LIMIT_WINDOW_SECONDS: '0' })).toThrow(
+    'Invalid configuration LICENSEGRAPH_RATE_LIMIT_WINDOW_SECONDS: must be a whole number from 1 to 86400',
+  );
   expect(() => loadLimits({ LICENSEGRAPH_MAX_TOKENS: '1.5' })).toThrow(/LICENSEGRAPH_MAX_TOKENS/);
 });
 
@@ -106,7 +130,14 @@ function sample(type: GraphQLInputType): unknown {
     for (const f of Object.values(type.getFields())) if (isNonNullType(f.type)) out[f.name] = sample(f.type);
     return out;
   }
-  const byName: Record<string, unknown> = { String: 'x', ID: '00000000-0000-0000-0000-000000000000', Int: 1, Float: 1, Boolean: true, DateTime: '2026-01-20T10:30:00Z' };
+  const byName: Record<string, unknown> = {
+    String: 'x',
+    ID: '00000000-0000-0000-0000-000000000000',
+    Int: 1,
+    Float: 1,
+    Boolean: true,
+    DateTime: '2026-01-20T10:30:00Z',
+  };
   return byName[getNamedType(type).name] ?? 'x';
 }
 
@@ -122,7 +153,10 @@ function sampleVariables(schema: GraphQLSchema, op: OperationDefinitionNode): Re
 test('every document the project sends passes every limit (test/operations, REST)', async () => {
   const schema = await getSchema();
   const dir = path.join(__dirname, '../operations');
-  const docs: Array<[string, string]> = fs.readdirSync(dir).filter((f) => f.endsWith('.graphql')).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]);
+  const docs: Array<[string, string]> = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.graphql'))
+    .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]);
   docs.push(['REST LicenseSummary', LICENSE_SUMMARY_DOCUMENT]);
   const limits = DEFAULT_GRAPHQL_LIMITS;
   let checked = 0;
@@ -159,14 +193,26 @@ describe('query limits (defaults)', () => {
     expect(full.status).toBe(200);
     expect(full.body.errors).toBeUndefined();
     expect(full.body.data.licenseReport.summaryByFeature.length).toBeGreaterThanOrEqual(20);
-    const three = await gql(t, `query Three($filter: ReportFilter, $checkouts: CheckoutFilter) { a: licenseReport(filter: $filter) ${FULL_SELECTION} b: licenseReport(filter: $filter) ${FULL_SELECTION} c: licenseReport(filter: $filter) ${FULL_SELECTION} }`);
+    const three = await gql(
+      t,
+      `query Three($filter: ReportFilter, $checkouts: CheckoutFilter) { a: licenseReport(filter: $filter) ${FULL_SELECTION} b: licenseReport(filter: $filter) ${FULL_SELECTION} c: licenseReport(filter: $filter) ${FULL_SELECTION} }`,
+    );
     expect(three.status).toBe(200);
     expect(three.body.errors).toBeUndefined();
     const rest = await http(t, '/api/licenses/report');
     expect(rest.status).toBe(200);
     expect(rest.body.summaryByFeature.length).toBeGreaterThanOrEqual(20);
     const { getIntrospectionQuery } = await import('graphql');
-    const intro = await gql(t, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }));
+    const intro = await gql(
+      t,
+      getIntrospectionQuery({
+        descriptions: true,
+        specifiedByUrl: true,
+        directiveIsRepeatable: true,
+        schemaDescription: true,
+        inputValueDeprecation: true,
+      }),
+    );
     expect(intro.status).toBe(200);
     expect(intro.body.data.__schema.queryType.name).toBe('Query');
     expect(LICENSE_SUMMARY_DOCUMENT).toContain('licenseReport');
@@ -180,8 +226,16 @@ describe('query limits (defaults)', () => {
   });
 
   test('wide: a huge selection under a list is QUERY_LIMIT_EXCEEDED / maxComplexity', async () => {
-    const fields = Array.from({ length: 30 }, () => 'username hostname display version serverInfo handle count startTime startedAt linger').join(' ');
-    const e = expectRejected(await gql(t, `{ licenseReport { summaryByFeature { checkouts { ${fields} } } } }`), 400, 'QUERY_LIMIT_EXCEEDED', 'maxComplexity');
+    const fields = Array.from(
+      { length: 30 },
+      () => 'username hostname display version serverInfo handle count startTime startedAt linger',
+    ).join(' ');
+    const e = expectRejected(
+      await gql(t, `{ licenseReport { summaryByFeature { checkouts { ${fields} } } } }`),
+      400,
+      'QUERY_LIMIT_EXCEEDED',
+      'maxComplexity',
+    );
     expect(e.extensions.max).toBe(50000);
     expect(e.extensions.actual).toBeGreaterThan(50000);
     expect(e.message).toMatch(/^Query cost \d+ exceeds the limit of 50000/);
@@ -189,10 +243,16 @@ describe('query limits (defaults)', () => {
 
   test('list cost: four aliased full reports are over maxComplexity; the cost follows the variables', async () => {
     const four = ['a', 'b', 'c', 'd'].map((a) => `${a}: licenseReport(filter: $filter) ${FULL_SELECTION}`).join(' ');
-    const e = expectRejected(await gql(t, `query Four($filter: ReportFilter, $checkouts: CheckoutFilter) { ${four} }`), 400, 'QUERY_LIMIT_EXCEEDED', 'maxComplexity');
+    const e = expectRejected(
+      await gql(t, `query Four($filter: ReportFilter, $checkouts: CheckoutFilter) { ${four} }`),
+      400,
+      'QUERY_LIMIT_EXCEEDED',
+      'maxComplexity',
+    );
     expect(e.extensions.actual).toBeGreaterThan(4 * 14000);
     // the same document costs less when a variable skips the checkouts
-    const selection = '{ summaryByFeature { info { name issued used free } checkouts @include(if: $withCheckouts) { username hostname display version serverInfo handle count startTime startedAt linger pid } } }';
+    const selection =
+      '{ summaryByFeature { info { name issued used free } checkouts @include(if: $withCheckouts) { username hostname display version serverInfo handle count startTime startedAt linger pid } } }';
     const doc = `query Q($withCheckouts: Boolean!) { ${['a', 'b', 'c', 'd', 'e', 'f'].map((a) => `${a}: licenseReport ${selection}`).join(' ')} }`;
     expectRejected(await gql(t, doc, { withCheckouts: true }), 400, 'QUERY_LIMIT_EXCEEDED', 'maxComplexity');
     const cheap = await gql(t, doc, { withCheckouts: false });
@@ -234,7 +294,9 @@ describe('query limits (defaults)', () => {
     const e = expectRejected(await gql(t, big), 400, 'QUERY_LIMIT_EXCEEDED', 'maxCharacters');
     expect(e.extensions).toMatchObject({ max: 20000, actual: big.length });
     // by GET, Node's header size limit (16 KiB) refuses such a URL first
-    const get = await http(t, `/graphql?query=${encodeURIComponent(`# ${'y'.repeat(21_000)}\n{ __typename }`)}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const get = await http(t, `/graphql?query=${encodeURIComponent(`# ${'y'.repeat(21_000)}\n{ __typename }`)}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(get.status).toBe(431);
   });
 
@@ -256,34 +318,57 @@ describe('query limits (defaults)', () => {
   });
 
   test('CSRF: a simple POST (text/plain) or a GET without a preflight header is BAD_REQUEST; with one it runs', async () => {
-    const post = await http(t, '/graphql', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    const post = await http(t, '/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
     expect(expectRejected(post, 400, 'BAD_REQUEST').message).toMatch(/Cross-Site Request Forgery/);
-    const form = await http(t, '/graphql', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=%7B__typename%7D' });
+    const form = await http(t, '/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'query=%7B__typename%7D',
+    });
     expect([400, 415]).toContain(form.status);
     const get = await http(t, `/graphql?query=${encodeURIComponent('{ licenseReport { valid } }')}`);
     expect(expectRejected(get, 400, 'BAD_REQUEST').message).toMatch(/Cross-Site Request Forgery/);
-    const ok = await http(t, `/graphql?query=${encodeURIComponent('{ licenseReport { valid } }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const ok = await http(t, `/graphql?query=${encodeURIComponent('{ licenseReport { valid } }')}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.data.licenseReport.valid).toBe(true);
   });
 
   test('oversize body: 413 PAYLOAD_TOO_LARGE as JSON, on GraphQL and REST paths', async () => {
     const body = JSON.stringify({ query: '{ __typename }', variables: { pad: 'z'.repeat(1_100_000) } });
-    const e = expectRejected(await http(t, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body }), 413, 'PAYLOAD_TOO_LARGE');
+    const e = expectRejected(
+      await http(t, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    );
     expect(e.message).toBe('Request body is larger than the limit of 1048576 bytes');
-    const rest = await http(t, '/api/licenses/report', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const rest = await http(t, '/api/licenses/report', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     expect([404, 413]).toContain(rest.status);
   });
 
   test('malformed JSON: 400 BAD_REQUEST without echoing the body', async () => {
-    const res = await http(t, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "s3cr3t-token-in-body' });
+    const res = await http(t, '/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": "s3cr3t-token-in-body',
+    });
     const e = expectRejected(res, 400, 'BAD_REQUEST');
     expect(e.message).toBe('Request body is not valid JSON');
     expect(JSON.stringify(res.body)).not.toContain('s3cr3t');
   });
 
   test('validation errors name the argument and the rule, never the value', async () => {
-    const q = 'query Q($c: CheckoutFilter, $f: ReportFilter) { licenseReport(filter: $f) { summaryByFeature { checkouts(filter: $c) { username } } } }';
+    const q =
+      'query Q($c: CheckoutFilter, $f: ReportFilter) { licenseReport(filter: $f) { summaryByFeature { checkouts(filter: $c) { username } } } }';
     const date = await gql(t, q, { c: { startedAfter: 's3cr3t-value' } });
     expectRejected(date, 400, 'BAD_USER_INPUT');
     expect(date.body.errors[0].message).toBe(
@@ -291,13 +376,20 @@ describe('query limits (defaults)', () => {
     );
     const str = await gql(t, q, { f: { servers: [{ s3cr3t: 1 }] } });
     expectRejected(str, 400, 'BAD_USER_INPUT');
-    expect(str.body.errors[0].message).toBe('Variable "$f" got an invalid value at "f.servers[0]"; String cannot represent a non string value.');
+    expect(str.body.errors[0].message).toBe(
+      'Variable "$f" got an invalid value at "f.servers[0]"; String cannot represent a non string value.',
+    );
     const missing = await gql(t, 'query Q($n: String!) { feature(name: $n) { valid } }', {});
-    expect(expectRejected(missing, 400, 'BAD_USER_INPUT').message).toBe('Variable "$n" of required type "String!" was not provided.');
+    expect(expectRejected(missing, 400, 'BAD_USER_INPUT').message).toBe(
+      'Variable "$n" of required type "String!" was not provided.',
+    );
     const rule = await gql(t, q, { f: { servers: ['Not A Server s3cr3t'] } });
     expect(rule.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['filter.servers'] });
     expect(rule.body.errors[0].message).not.toContain('s3cr3t');
-    const lit = await gql(t, '{ licenseReport { summaryByFeature { checkouts(filter: { startedAfter: "s3cr3t" }) { username } } } }');
+    const lit = await gql(
+      t,
+      '{ licenseReport { summaryByFeature { checkouts(filter: { startedAfter: "s3cr3t" }) { username } } } }',
+    );
     expect(lit.body.errors[0].message).toContain('DateTime');
     expect(lit.body.errors[0].message).not.toContain('s3cr3t');
   });
@@ -318,7 +410,10 @@ describe('query limits (defaults)', () => {
       const res = await gql(t, '{ licenseReport { fetchedAt stale valid } }');
       expect(res.status).toBe(200);
       const e = res.body.errors[0];
-      expect(e).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: res.headers.get('x-request-id') } });
+      expect(e).toMatchObject({
+        message: 'Internal server error',
+        extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: res.headers.get('x-request-id') },
+      });
       expect(JSON.stringify(res.body)).not.toContain('secret');
       const logged = log.lines.find((l) => l.requestId === e.extensions.requestId);
       expect(logged).toBeDefined();
@@ -340,10 +435,15 @@ describe('query limits (defaults)', () => {
       expect(e.message).toBe('Internal server error');
       expect(JSON.stringify(res.body)).not.toContain('hunter2');
       expect(JSON.stringify(log.lines.find((l) => l.requestId === e.extensions.requestId))).toContain('hunter2');
-      const rest = await http(t, '/api/licenses/report', { token: 'lg_whatever', headers: { 'x-request-id': 'trace-abc-123' } });
+      const rest = await http(t, '/api/licenses/report', {
+        token: 'lg_whatever',
+        headers: { 'x-request-id': 'trace-abc-123' },
+      });
       expect(rest.status).toBe(500);
       expect(rest.headers.get('x-request-id')).toBe('trace-abc-123');
-      expect(rest.body).toEqual({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error', requestId: 'trace-abc-123' } });
+      expect(rest.body).toEqual({
+        error: { code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error', requestId: 'trace-abc-123' },
+      });
       expect(JSON.stringify(log.lines.find((l) => l.requestId === 'trace-abc-123'))).toContain('hunter2');
     } finally {
       auth.authenticate = original;
@@ -380,7 +480,9 @@ describe('introspection off', () => {
     expect(e.message).toBe('Cannot query field "vaild" on type "Report".');
     const arg = await gql(t, '{ licenseReport(filtr: {}) { valid } }');
     expect(arg.body.errors[0].message).not.toMatch(/Did you mean/);
-    const v = await gql(t, 'query Q($f: ReportFilter) { licenseReport(filter: $f) { valid } }', { f: { serverz: ['a'] } });
+    const v = await gql(t, 'query Q($f: ReportFilter) { licenseReport(filter: $f) { valid } }', {
+      f: { serverz: ['a'] },
+    });
     expect(v.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(v.body.errors[0].message).toContain('serverz');
     expect(v.body.errors[0].message).not.toMatch(/Did you mean/);
@@ -396,7 +498,9 @@ describe('introspection off', () => {
 describe('rate limit and connection timeout', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ config: { httpLimits: { rateLimitMax: 3, rateLimitWindowSeconds: 60, connectionTimeoutSeconds: 1 } } });
+    t = await startTestApp({
+      config: { httpLimits: { rateLimitMax: 3, rateLimitWindowSeconds: 60, connectionTimeoutSeconds: 1 } },
+    });
   });
   afterAll(() => t.close());
 
@@ -420,14 +524,16 @@ describe('rate limit and connection timeout', () => {
   test('another token has its own budget; health endpoints and static files are exempt', async () => {
     const other = await t.tokenFor('VIEWER');
     // first request: the IP's 2nd of 3; then the token's own
-    for (let i = 0; i < 3; i++) expect((await gql(t, '{ licenseReport { valid } }', undefined, other)).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await gql(t, '{ licenseReport { valid } }', undefined, other)).status).toBe(200);
     for (let i = 0; i < 6; i++) expect((await http(t, '/healthz')).status).toBe(200);
     for (let i = 0; i < 6; i++) expect((await http(t, '/readyz')).status).not.toBe(429);
   });
 
   test('without a token, or with tokens never accepted, the client IP is the key: invented tokens buy no budget', async () => {
     const codes: number[] = [];
-    for (const token of ['lg_invented_1', 'lg_invented_2', null, 'lg_invented_3']) codes.push((await gql(t, '{ __typename }', undefined, token)).status);
+    for (const token of ['lg_invented_1', 'lg_invented_2', null, 'lg_invented_3'])
+      codes.push((await gql(t, '{ __typename }', undefined, token)).status);
     expect(codes).toEqual([401, 429, 429, 429]);
   });
 

@@ -55,9 +55,16 @@ describe('authentication matrix', () => {
   afterAll(() => t.close());
 
   const gql = (header: string | null, query: string) =>
-    fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(header ? { authorization: header } : {}) }, body: JSON.stringify({ query }) }).then(async (r) => ({
+    fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(header ? { authorization: header } : {}) },
+      body: JSON.stringify({ query }),
+    }).then(async (r) => ({
       status: r.status,
-      body: (await r.json()) as { data?: any; errors?: Array<{ message: string; extensions: Record<string, unknown> }> },
+      body: (await r.json()) as {
+        data?: any;
+        errors?: Array<{ message: string; extensions: Record<string, unknown> }>;
+      },
     }));
   let n = 0;
 
@@ -74,15 +81,32 @@ describe('authentication matrix', () => {
       }
       // GraphQL admin mutation
       const m = await gql(c.header, `mutation { createUser(username: "made-${++n}", role: VIEWER) { username role } }`);
-      if (c.valid === 'ADMIN') expect([c.name, m.status, m.body.data?.createUser]).toEqual([c.name, 200, { username: `made-${n}`, role: 'VIEWER' }]);
-      else if (c.valid) expect([c.name, m.status, m.body.errors?.[0].extensions.code]).toEqual([c.name, 200, 'FORBIDDEN']);
+      if (c.valid === 'ADMIN')
+        expect([c.name, m.status, m.body.data?.createUser]).toEqual([
+          c.name,
+          200,
+          { username: `made-${n}`, role: 'VIEWER' },
+        ]);
+      else if (c.valid)
+        expect([c.name, m.status, m.body.errors?.[0].extensions.code]).toEqual([c.name, 200, 'FORBIDDEN']);
       else expect([c.name, m.status, m.body.errors?.[0].extensions.code]).toEqual([c.name, 401, 'UNAUTHENTICATED']);
       // REST report
       const r = await fetch(`${t.url}/api/licenses/report`, { headers: c.header ? { authorization: c.header } : {} });
       const rb = (await r.json()) as any;
-      if (c.valid) expect([c.name, r.status, typeof rb.valid, Array.isArray(rb.summaryByFeature)]).toEqual([c.name, 200, 'boolean', true]);
+      if (c.valid)
+        expect([c.name, r.status, typeof rb.valid, Array.isArray(rb.summaryByFeature)]).toEqual([
+          c.name,
+          200,
+          'boolean',
+          true,
+        ]);
       else {
-        expect([c.name, r.status, rb.error.code, r.headers.get('www-authenticate')]).toEqual([c.name, 401, 'UNAUTHENTICATED', 'Bearer realm="licensegraph"']);
+        expect([c.name, r.status, rb.error.code, r.headers.get('www-authenticate')]).toEqual([
+          c.name,
+          401,
+          'UNAUTHENTICATED',
+          'Bearer realm="licensegraph"',
+        ]);
         refusals.add(`rest:${rb.error.message}`);
       }
       // WebSocket (connection_init payload)

@@ -32,21 +32,65 @@ describe('deployment report', () => {
   const held = (now: Date) => now.getTime() < Date.UTC(2026, 1, 1, 1, 0);
   const answer = (now: Date) =>
     snapshot('eda', [
-      feature('FEAT_A', 5, held(now) ? 1 : 0, held(now) ? [checkout('alice', 'ws1', { handle: '101', startTime: 'Sat 1/31 22:30', startedAt: '2026-01-31T22:30:00.000Z' })] : [], {
-        pools: [{ version: 'v1.0', vendor: 'vend', type: 'floating', issued: 5, expiry: '2026-03-01', expiryRaw: '1-mar-2026', permanent: false }],
+      feature(
+        'FEAT_A',
+        5,
+        held(now) ? 1 : 0,
+        held(now)
+          ? [
+              checkout('alice', 'ws1', {
+                handle: '101',
+                startTime: 'Sat 1/31 22:30',
+                startedAt: '2026-01-31T22:30:00.000Z',
+              }),
+            ]
+          : [],
+        {
+          pools: [
+            {
+              version: 'v1.0',
+              vendor: 'vend',
+              type: 'floating',
+              issued: 5,
+              expiry: '2026-03-01',
+              expiryRaw: '1-mar-2026',
+              permanent: false,
+            },
+          ],
+        },
+      ),
+      feature('FEAT_B', 2, 0, [], {
+        pools: [
+          {
+            version: 'v1.0',
+            vendor: 'vend',
+            type: 'floating',
+            issued: 2,
+            expiry: null,
+            expiryRaw: 'permanent',
+            permanent: true,
+          },
+        ],
       }),
-      feature('FEAT_B', 2, 0, [], { pools: [{ version: 'v1.0', vendor: 'vend', type: 'floating', issued: 2, expiry: null, expiryRaw: 'permanent', permanent: true }] }),
     ]);
 
   const start = async (source: ClockedSource) => {
-    const a = await buildApp({ config: testConfig([historyServer('eda')]), store: ts.store, sources: { eda: source }, logger: pino({ level: 'silent' }), now: clock.now });
+    const a = await buildApp({
+      config: testConfig([historyServer('eda')]),
+      store: ts.store,
+      sources: { eda: source },
+      logger: pino({ level: 'silent' }),
+      now: clock.now,
+    });
     const u = await a.fastify.listen({ port: 0, host: '127.0.0.1' });
     return { a, u };
   };
   const gqlAt = (u: string, tok: string, query: string, variables?: unknown) =>
-    fetch(`${u}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` }, body: JSON.stringify({ query, variables }) }).then(
-      async (r) => ({ status: r.status, body: (await r.json()) as any }),
-    );
+    fetch(`${u}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` },
+      body: JSON.stringify({ query, variables }),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   beforeAll(async () => {
     ts = await createTestStore('pglite');
@@ -56,7 +100,13 @@ describe('deployment report', () => {
     let { a, u } = await start(source);
     token = (await a.services.auth.bootstrapAdmin())!.token;
     for (let i = 0; i < 3; i++) expect((await gqlAt(u, token, '{ licenseServers { id } }')).status).toBe(200);
-    for (const t of [Date.UTC(2026, 0, 31, 23, 0), Date.UTC(2026, 0, 31, 23, 30), Date.UTC(2026, 1, 1, 0, 0), Date.UTC(2026, 1, 1, 0, 30), Date.UTC(2026, 1, 1, 1, 0)]) {
+    for (const t of [
+      Date.UTC(2026, 0, 31, 23, 0),
+      Date.UTC(2026, 0, 31, 23, 30),
+      Date.UTC(2026, 1, 1, 0, 0),
+      Date.UTC(2026, 1, 1, 0, 30),
+      Date.UTC(2026, 1, 1, 1, 0),
+    ]) {
       clock.set(t);
       const o = await a.services.poller!.pollOnce('eda');
       expect(o.polled).toBe(true);
@@ -81,14 +131,38 @@ describe('deployment report', () => {
   });
 
   test('counters: months across the boundary survive a restart, and the total is their sum', () => {
-    expect(report.counters).toEqual({ buckets: [{ bucket: '2026-01', requestCount: 3 }, { bucket: '2026-02', requestCount: 3 }], totalRequests: 6 });
+    expect(report.counters).toEqual({
+      buckets: [
+        { bucket: '2026-01', requestCount: 3 },
+        { bucket: '2026-02', requestCount: 3 },
+      ],
+      totalRequests: 6,
+    });
   });
 
   test('usage per month and feature from the recorded history', () => {
     const a = report.usage.filter((u: any) => u.feature === 'FEAT_A');
     expect(a).toEqual([
-      { month: '2026-01', server: 'eda', feature: 'FEAT_A', sessions: 1, licenseHours: 1, peakInUse: 1, distinctUsers: 1, issued: 5 },
-      { month: '2026-02', server: 'eda', feature: 'FEAT_A', sessions: 1, licenseHours: 0.75, peakInUse: 1, distinctUsers: 1, issued: 5 },
+      {
+        month: '2026-01',
+        server: 'eda',
+        feature: 'FEAT_A',
+        sessions: 1,
+        licenseHours: 1,
+        peakInUse: 1,
+        distinctUsers: 1,
+        issued: 5,
+      },
+      {
+        month: '2026-02',
+        server: 'eda',
+        feature: 'FEAT_A',
+        sessions: 1,
+        licenseHours: 0.75,
+        peakInUse: 1,
+        distinctUsers: 1,
+        issued: 5,
+      },
     ]);
   });
 
@@ -97,8 +171,23 @@ describe('deployment report', () => {
       { server: 'eda', feature: 'FEAT_A', issued: 5, expiry: '2026-03-01', daysToExpiry: 28, uncounted: false },
       { server: 'eda', feature: 'FEAT_B', issued: 2, expiry: null, daysToExpiry: null, uncounted: false },
     ]);
-    expect(report.servers).toEqual([{ id: 'eda', label: 'eda', type: 'flexlm', status: 'UP', version: 'v11.19.6', vendorDaemons: [{ name: 'vend', status: 'UP', version: 'v11.19.6' }] }]);
-    expect(report).toMatchObject({ featuresCount: 2, usersCount: 1, serversCount: 1, version: VERSION, timestamp: '2026-02-01T02:00:00.000Z' });
+    expect(report.servers).toEqual([
+      {
+        id: 'eda',
+        label: 'eda',
+        type: 'flexlm',
+        status: 'UP',
+        version: 'v11.19.6',
+        vendorDaemons: [{ name: 'vend', status: 'UP', version: 'v11.19.6' }],
+      },
+    ]);
+    expect(report).toMatchObject({
+      featuresCount: 2,
+      usersCount: 1,
+      serversCount: 1,
+      version: VERSION,
+      timestamp: '2026-02-01T02:00:00.000Z',
+    });
     expect(report.period).toEqual({ from: '2025-03-01T00:00:00.000Z', to: '2026-02-01T02:00:00.000Z' });
     expect(report.dbVersion).toMatch(/^PGlite \d+\.\d+\.\d+ \(PostgreSQL \d+/);
     expect(report.deploymentInfo).toEqual({ type: 'embedded', replicas: 1 });
@@ -119,7 +208,11 @@ describe('deployment report', () => {
   });
 
   test('the GraphQL face gives the same report, and the same checksum', async () => {
-    const r = await gqlAt(url, token, '{ deploymentReport { checksum json counters { totalRequests buckets { bucket requestCount } } systemInfo { hostname } } }');
+    const r = await gqlAt(
+      url,
+      token,
+      '{ deploymentReport { checksum json counters { totalRequests buckets { bucket requestCount } } systemInfo { hostname } } }',
+    );
     const d = r.body.data.deploymentReport;
     const fromGraphql = JSON.parse(d.json);
     // the extra request made above is counted: the report is regenerated, not cached
@@ -140,14 +233,18 @@ describe('deployment report', () => {
     fs.mkdirSync(dir);
     execFileSync('tar', ['-xf', file, '-C', dir]);
     const unpacked = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
-    const again = await fetch(`${url}/license/report`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }).then((r) => r.json() as any);
+    const again = await fetch(`${url}/license/report`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    }).then((r) => r.json() as any);
     // Identical but for the counters (each request in between was counted) and hence the checksum.
     const strip = (r: any) => ({ ...r, counters: undefined, checksum: undefined });
     expect(strip(unpacked)).toEqual(strip(again));
     const { checksum: claimed, ...content } = unpacked;
     expect(claimed).toBe(checksumOf(content));
     expect(again.counters.totalRequests).toBe(unpacked.counters.totalRequests + 1);
-    const viaAccept = await fetch(`${url}/license/report`, { headers: { authorization: `Bearer ${token}`, accept: 'application/x-tar' } });
+    const viaAccept = await fetch(`${url}/license/report`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/x-tar' },
+    });
     expect(viaAccept.headers.get('content-type')).toBe('application/x-tar');
   });
 
@@ -167,7 +264,9 @@ describe('deployment report', () => {
     const res = await fetch(`${url}/license/report?format=tar`, { headers: { authorization: `Bearer ${token}` } });
     fs.writeFileSync(tarFile, Buffer.from(await res.arrayBuffer()));
     expect(spawnSync(process.execPath, [BIN, 'report', 'verify', tarFile], { encoding: 'utf8' }).status).toBe(0);
-    const missing = spawnSync(process.execPath, [BIN, 'report', 'verify', path.join(tmp, 'nope.json')], { encoding: 'utf8' });
+    const missing = spawnSync(process.execPath, [BIN, 'report', 'verify', path.join(tmp, 'nope.json')], {
+      encoding: 'utf8',
+    });
     expect(missing.status).toBe(2);
   }, 240_000); // four CLI processes (from the TypeScript sources when dist/ is stale): slow on a loaded machine
 
@@ -175,7 +274,11 @@ describe('deployment report', () => {
     const r = await fetch(`${url}/license/report?from=yesterday`, { headers: { authorization: `Bearer ${token}` } });
     expect(r.status).toBe(400);
     expect(((await r.json()) as any).error.message).toContain('from');
-    const g = await gqlAt(url, token, '{ deploymentReport(period: { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }) { checksum } }');
+    const g = await gqlAt(
+      url,
+      token,
+      '{ deploymentReport(period: { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }) { checksum } }',
+    );
     expect(g.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'period.to' });
   });
 

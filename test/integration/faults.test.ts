@@ -28,7 +28,15 @@ const GARBAGE = '<html><body>502 Bad Gateway</body></html>\nSegmentation fault?\
 
 afterAll(() => fs.rmSync(STATE, { recursive: true, force: true }));
 
-const good = (id: string, used = 1) => snapshot(id, [feature('F', 10, used, Array.from({ length: used }, (_, i) => checkout(`u${i}`, 'h')))]);
+const good = (id: string, used = 1) =>
+  snapshot(id, [
+    feature(
+      'F',
+      10,
+      used,
+      Array.from({ length: used }, (_, i) => checkout(`u${i}`, 'h')),
+    ),
+  ]);
 /** Never settles, and ignores its abort signal (a source stuck in I/O). */
 const stuck = () => new Promise<never>(() => undefined);
 
@@ -78,7 +86,9 @@ describe('hang', () => {
   test('a hang after a good read: the last good data, stale, with the reason; repeated timeouts back off', async () => {
     jest.useFakeTimers();
     const src = new ScriptedSource('s', (call, signal) => (call === 1 ? good('s', 3) : hang(signal)));
-    const svc = service([[serverConfig('s', { type: 'flexlm', timeoutSeconds: 0.2, maxAgeSeconds: 0, pollIntervalSeconds: 60 }), src]]);
+    const svc = service([
+      [serverConfig('s', { type: 'flexlm', timeoutSeconds: 0.2, maxAgeSeconds: 0, pollIntervalSeconds: 60 }), src],
+    ]);
     expect((await svc.get('s')).stale).toBe(false);
     const second = track(svc.get('s'));
     await jest.advanceTimersByTimeAsync(199);
@@ -119,19 +129,39 @@ describe('hang', () => {
     const clock = new ManualClock();
     const t = await startTestApp({
       servers: [
-        serverConfig('hang', { type: 'flexlm', address: '27000@hang.example.com', binary: path.join(FAKE, 'lmutil-hang'), timeoutSeconds: 2, maxAgeSeconds: 0, maxOutputBytes: 65536 }),
+        serverConfig('hang', {
+          type: 'flexlm',
+          address: '27000@hang.example.com',
+          binary: path.join(FAKE, 'lmutil-hang'),
+          timeoutSeconds: 2,
+          maxAgeSeconds: 0,
+          maxOutputBytes: 65536,
+        }),
         serverConfig('sim', { maxAgeSeconds: 0 }),
       ],
       build: { now: clock.now },
     });
     try {
       // each run of the stand-in logs two lines: its own pid, then its child's
-      const lines = () => (fs.existsSync(path.join(STATE, 'runs.log')) ? fs.readFileSync(path.join(STATE, 'runs.log'), 'utf8').split('\n').filter((l) => l.startsWith('lmutil-hang ')).length : 0);
+      const lines = () =>
+        fs.existsSync(path.join(STATE, 'runs.log'))
+          ? fs
+              .readFileSync(path.join(STATE, 'runs.log'), 'utf8')
+              .split('\n')
+              .filter((l) => l.startsWith('lmutil-hang ')).length
+          : 0;
       const runs = () => Math.ceil(lines() / 2);
       const before = runs();
-      const q = (servers: string[]) => t.raw('query R($s: [String!]) { licenseReport(filter: { servers: $s }) { servers { id status stale error } } }', { s: servers });
+      const q = (servers: string[]) =>
+        t.raw(
+          'query R($s: [String!]) { licenseReport(filter: { servers: $s }) { servers { id status stale error } } }',
+          { s: servers },
+        );
       const hanging = track(Promise.all(Array.from({ length: 10 }, () => q(['hang']))));
-      await until(() => runs() - before === 1, () => 'the stand-in lmutil did not start');
+      await until(
+        () => runs() - before === 1,
+        () => 'the stand-in lmutil did not start',
+      );
       // while it hangs, the other server answers
       const sim = await q(['sim']);
       expect(sim.data.licenseReport.servers[0]).toMatchObject({ id: 'sim', status: 'UP' });
@@ -148,7 +178,10 @@ describe('hang', () => {
       expect(all.data.licenseReport.servers.map((s: { status: string }) => s.status)).toEqual(['DOWN', 'UP']);
       expect(t.app.services.snapshots.fetchCount() - fetches).toBe(1);
       expect(runs() - before).toBe(1);
-      await until(() => runningGroups().length === 0, () => `process groups still running: ${runningGroups().join(', ')}`);
+      await until(
+        () => runningGroups().length === 0,
+        () => `process groups still running: ${runningGroups().join(', ')}`,
+      );
     } finally {
       await t.close();
     }
@@ -208,7 +241,12 @@ describe('garbage', () => {
   test('no good read yet: UNKNOWN with warnings and SERVER_UNKNOWN, never zeros', async () => {
     const file = path.join(STATE, 'garbage-only.txt');
     fs.writeFileSync(file, GARBAGE);
-    const svc = service([[serverConfig('g', { type: 'flexlm-file', path: file, maxAgeSeconds: 0 }), new FileSource(serverConfig('g', { type: 'flexlm-file', path: file }))]]);
+    const svc = service([
+      [
+        serverConfig('g', { type: 'flexlm-file', path: file, maxAgeSeconds: 0 }),
+        new FileSource(serverConfig('g', { type: 'flexlm-file', path: file })),
+      ],
+    ]);
     const s = await svc.get('g');
     expect(s.snapshot.status).toBe('UNKNOWN');
     expect(s.snapshot.features).toEqual([]);
@@ -261,8 +299,18 @@ describe('flap', () => {
   });
 
   test('good, DOWN, garbage, good: DOWN is shown as DOWN, garbage keeps the last good; versions always move', async () => {
-    const down = snapshot('f2', [], { status: 'DOWN', error: 'Cannot connect to license server system', hosts: [], vendorDaemons: [] });
-    const garbage = snapshot('f2', [], { status: 'UNKNOWN', hosts: [], vendorDaemons: [], error: 'no lmstat status output' });
+    const down = snapshot('f2', [], {
+      status: 'DOWN',
+      error: 'Cannot connect to license server system',
+      hosts: [],
+      vendorDaemons: [],
+    });
+    const garbage = snapshot('f2', [], {
+      status: 'UNKNOWN',
+      hosts: [],
+      vendorDaemons: [],
+      error: 'no lmstat status output',
+    });
     const script = [good('f2', 1), down, garbage, good('f2', 2)];
     const src = new ScriptedSource('f2', (call) => script[call - 1]);
     const svc = service([[serverConfig('f2', { type: 'flexlm', maxAgeSeconds: 0 }), src]]);
@@ -288,7 +336,12 @@ describe('huge output', () => {
   test('a capture larger than maxOutputBytes: DOWN with TOO_LARGE, or stale after a good read', async () => {
     const file = path.join(STATE, 'huge.txt');
     fs.writeFileSync(file, GOOD_LMSTAT);
-    const config = serverConfig('big', { type: 'flexlm-file', path: file, maxAgeSeconds: 0, maxOutputBytes: 16 * 1024 });
+    const config = serverConfig('big', {
+      type: 'flexlm-file',
+      path: file,
+      maxAgeSeconds: 0,
+      maxOutputBytes: 16 * 1024,
+    });
     const svc = service([[config, new FileSource(config)]]);
     expect((await svc.get('big')).snapshot.status).toBe('UP');
     fs.writeFileSync(file, GOOD_LMSTAT + 'x'.repeat(64 * 1024));
@@ -302,7 +355,14 @@ describe('huge output', () => {
   });
 
   test('a stand-in lmutil printing without end: killed at the cap, DOWN with the reason, memory bounded', async () => {
-    const config = serverConfig('yes', { type: 'flexlm', address: '27000@yes.example.com', binary: path.join(FAKE, 'lmutil-huge'), timeoutSeconds: 5, maxAgeSeconds: 0, maxOutputBytes: 256 * 1024 });
+    const config = serverConfig('yes', {
+      type: 'flexlm',
+      address: '27000@yes.example.com',
+      binary: path.join(FAKE, 'lmutil-huge'),
+      timeoutSeconds: 5,
+      maxAgeSeconds: 0,
+      maxOutputBytes: 256 * 1024,
+    });
     const svc = service([[config, new FlexlmSource(config)]]);
     const rss0 = process.memoryUsage().rss;
     // killed at the cap, not at its (generous) timeout: the reason says which
@@ -310,6 +370,9 @@ describe('huge output', () => {
     expect(s.snapshot.status).toBe('DOWN');
     expect(s.lastError).toBe('lmutil-huge printed more than maxOutputBytes (262144 bytes); killed it');
     expect(process.memoryUsage().rss - rss0).toBeLessThan(64 * 1024 * 1024);
-    await until(() => runningGroups().length === 0, () => `process groups still running: ${runningGroups().join(', ')}`);
+    await until(
+      () => runningGroups().length === 0,
+      () => `process groups still running: ${runningGroups().join(', ')}`,
+    );
   });
 });

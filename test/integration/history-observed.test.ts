@@ -19,7 +19,9 @@ import { createTestStore, storeDrivers, type TestStore } from '../helpers/store'
 
 const APP1 = readFixture('lmstat/mjtrangoni__flexlm_exporter__lmstat_app1.txt');
 /** app1 with every checkout line gone: the next UP poll closes every session. */
-const APP1_EMPTY = APP1.split('\n').filter((l) => !/, start /.test(l)).join('\n');
+const APP1_EMPTY = APP1.split('\n')
+  .filter((l) => !/, start /.test(l))
+  .join('\n');
 const T0 = Date.parse('2026-12-03T18:00:00Z');
 const MIN = 60_000;
 
@@ -39,7 +41,12 @@ describe.each(storeDrivers())('history of app1 on %s', (driver) => {
     file = path.join(dir, 'app1.txt');
     fs.writeFileSync(file, APP1);
     clock = new TestClock(T0);
-    const polled = historyServer('app1', { type: 'flexlm-file', path: file, address: undefined, pollIntervalSeconds: 60 });
+    const polled = historyServer('app1', {
+      type: 'flexlm-file',
+      path: file,
+      address: undefined,
+      pollIntervalSeconds: 60,
+    });
     const pushed = historyServer('pushed', { type: 'ingest', address: undefined, pollIntervalSeconds: 60 });
     snapshots = new SnapshotService(
       [
@@ -77,7 +84,17 @@ describe.each(storeDrivers())('history of app1 on %s', (driver) => {
       held += r.count;
     }
     expect(new Set(rows.map((r) => r.reportedStart!.toISOString().slice(0, 10)))).toEqual(
-      new Set(['2017-10-20', '2017-10-19', '2017-10-18', '2017-10-16', '2013-02-26', '2012-05-23', '2012-07-04', '2012-06-11', '2010-07-07']),
+      new Set([
+        '2017-10-20',
+        '2017-10-19',
+        '2017-10-18',
+        '2017-10-16',
+        '2013-02-26',
+        '2012-05-23',
+        '2012-07-04',
+        '2012-06-11',
+        '2010-07-07',
+      ]),
     );
     const [total] = await usage.usage({ groupBy: [], filter: { servers: ['app1'] } });
     // 15 minutes of every license held, nothing before T0, and within (now - first poll) x licenses

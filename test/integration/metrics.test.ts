@@ -42,7 +42,10 @@ describe('/metrics, /healthz, /readyz', () => {
       throw new Error('Cannot connect to license server system (-15,570:115)');
     });
     t = await startTestApp({
-      servers: [serverConfig('simulator', { timeZone: 'UTC', maxAgeSeconds: 30 }), serverConfig('lic9', { type: 'flexlm', address: '27000@lic9.example.com', maxAgeSeconds: 30 })],
+      servers: [
+        serverConfig('simulator', { timeZone: 'UTC', maxAgeSeconds: 30 }),
+        serverConfig('lic9', { type: 'flexlm', address: '27000@lic9.example.com', maxAgeSeconds: 30 }),
+      ],
       sources: { simulator: sim, lic9: down },
       config: { metricsToken: 'prometheus-scrape-secret-0123456789' },
     });
@@ -55,7 +58,14 @@ describe('/metrics, /healthz, /readyz', () => {
     expect(await h.json()).toEqual({ status: 'ok' });
     const before = await t.get('/readyz', null);
     expect(before.status).toBe(503);
-    expect(await before.json()).toEqual({ status: 'not ready', store: 'ok', servers: [{ id: 'simulator', polled: false }, { id: 'lic9', polled: false }] });
+    expect(await before.json()).toEqual({
+      status: 'not ready',
+      store: 'ok',
+      servers: [
+        { id: 'simulator', polled: false },
+        { id: 'lic9', polled: false },
+      ],
+    });
     await t.gql(LicenseReportDocument, {});
     const after = await t.get('/readyz', null);
     expect(after.status).toBe(200);
@@ -82,8 +92,14 @@ describe('/metrics, /healthz, /readyz', () => {
     expect(series(m, 'flexlm_feature_issued').filter((s) => s.labels.app === 'simulator')).toHaveLength(counted.length);
     expect(series(m, 'flexlm_feature_used').filter((s) => s.labels.app === 'simulator')).toHaveLength(counted.length);
     for (const f of counted) {
-      expect([f.info.name, value(m, 'flexlm_feature_issued', { app: 'simulator', name: f.info.name })]).toEqual([f.info.name, f.info.issued]);
-      expect([f.info.name, value(m, 'flexlm_feature_used', { app: 'simulator', name: f.info.name })]).toEqual([f.info.name, f.info.used]);
+      expect([f.info.name, value(m, 'flexlm_feature_issued', { app: 'simulator', name: f.info.name })]).toEqual([
+        f.info.name,
+        f.info.issued,
+      ]);
+      expect([f.info.name, value(m, 'flexlm_feature_used', { app: 'simulator', name: f.info.name })]).toEqual([
+        f.info.name,
+        f.info.used,
+      ]);
     }
     expect(value(m, 'flexlm_feature_issued', { app: 'simulator', name: 'FTX_DEVELOPER' })).toBe(100);
     expect(value(m, 'flexlm_feature_used', { app: 'simulator', name: 'FTX_DEVELOPER' })).toBe(25);
@@ -92,25 +108,44 @@ describe('/metrics, /healthz, /readyz', () => {
 
     // per user: licenses held, labelled with the start time in unix seconds
     const ftx = report.summaryByFeature.find((f) => f.info.name === 'FTX_DEVELOPER')!;
-    const users = series(m, 'flexlm_feature_used_users').filter((s) => s.labels.app === 'simulator' && s.labels.name === 'FTX_DEVELOPER');
+    const users = series(m, 'flexlm_feature_used_users').filter(
+      (s) => s.labels.app === 'simulator' && s.labels.name === 'FTX_DEVELOPER',
+    );
     expect(users.reduce((n, s) => n + s.value, 0)).toBe(ftx.checkedOut);
     const john = ftx.checkouts.find((c) => c.username === 'john.doe' && c.hostname === 'workstation-123')!;
-    expect(users.find((s) => s.labels.user === 'john.doe' && s.labels.since === String(Date.parse(john.startedAt!) / 1000))).toBeDefined();
+    expect(
+      users.find((s) => s.labels.user === 'john.doe' && s.labels.since === String(Date.parse(john.startedAt!) / 1000)),
+    ).toBeDefined();
     expect(Object.keys(users[0].labels).sort()).toEqual(['app', 'name', 'since', 'user']);
 
     // reservations, expiry
-    expect(value(m, 'flexlm_feature_reserved_groups', { app: 'simulator', name: 'VCSRuntime_Net', group: 'verification' })).toBe(2);
+    expect(
+      value(m, 'flexlm_feature_reserved_groups', { app: 'simulator', name: 'VCSRuntime_Net', group: 'verification' }),
+    ).toBe(2);
     const analyzer = report.summaryByFeature.find((f) => f.info.name === 'FTX_ANALYZER')!;
-    const exp = series(m, 'flexlm_feature_expiration_seconds').find((s) => s.labels.app === 'simulator' && s.labels.name === 'FTX_ANALYZER')!;
+    const exp = series(m, 'flexlm_feature_expiration_seconds').find(
+      (s) => s.labels.app === 'simulator' && s.labels.name === 'FTX_ANALYZER',
+    )!;
     expect(exp.value).toBe(Date.parse(`${analyzer.expiry}T00:00:00Z`) / 1000);
     expect(Object.keys(exp.labels).sort()).toEqual(['app', 'index', 'licenses', 'name', 'vendor', 'version']);
-    expect(series(m, 'flexlm_feature_expiration_seconds').find((s) => s.labels.name === 'FTX_DEVELOPER')!.value).toBe(Infinity);
+    expect(series(m, 'flexlm_feature_expiration_seconds').find((s) => s.labels.name === 'FTX_DEVELOPER')!.value).toBe(
+      Infinity,
+    );
   });
 
   test('server, vendor and scrape-error gauges, named and labelled as flexlm_exporter', async () => {
     const m = parsePrometheus(await (await t.get('/metrics')).text());
     expect(series(m, 'flexlm_server_status')).toEqual([
-      { value: 1, labels: { app: 'simulator', fqdn: 'sim.licensegraph.local', master: 'true', port: '27000', version: 'v11.19.6' } },
+      {
+        value: 1,
+        labels: {
+          app: 'simulator',
+          fqdn: 'sim.licensegraph.local',
+          master: 'true',
+          port: '27000',
+          version: 'v11.19.6',
+        },
+      },
       { value: 0, labels: { app: 'lic9', fqdn: 'lic9.example.com', master: 'false', port: '27000', version: '' } },
     ]);
     expect(series(m, 'flexlm_vendor_status').map((s) => [s.labels.app, s.labels.name, s.value])).toEqual([
@@ -129,14 +164,20 @@ describe('/metrics, /healthz, /readyz', () => {
     await t.raw('{ nope }');
     const text = await (await t.get('/metrics')).text();
     const m = parsePrometheus(text);
-    expect(value(m, 'licensegraph_http_requests_total', { method: 'POST', route: '/graphql', status: '200' })).toBeGreaterThanOrEqual(2);
+    expect(
+      value(m, 'licensegraph_http_requests_total', { method: 'POST', route: '/graphql', status: '200' }),
+    ).toBeGreaterThanOrEqual(2);
     expect(value(m, 'licensegraph_http_requests_total', { method: 'GET', route: '/readyz', status: '503' })).toBe(1);
     expect(value(m, 'licensegraph_graphql_operations_total', { type: 'query', name: 'Named', outcome: 'ok' })).toBe(1);
-    expect(value(m, 'licensegraph_graphql_errors_total', { code: 'GRAPHQL_VALIDATION_FAILED' })).toBeGreaterThanOrEqual(1);
+    expect(value(m, 'licensegraph_graphql_errors_total', { code: 'GRAPHQL_VALIDATION_FAILED' })).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(value(m, 'licensegraph_polls_total', { server: 'simulator', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
     expect(value(m, 'licensegraph_poll_failures_total', { server: 'lic9' })).toBeGreaterThanOrEqual(1);
     // (this parser keeps no labels on histograms: read the _count line itself)
-    expect(Number(/^licensegraph_poll_duration_seconds_count\{server="simulator"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(/^licensegraph_poll_duration_seconds_count\{server="simulator"\} (\d+)$/m.exec(text)?.[1]),
+    ).toBeGreaterThanOrEqual(1);
     expect(m.find((f) => f.name === 'licensegraph_poll_duration_seconds')?.type).toBe('HISTOGRAM');
     expect(series(m, 'process_cpu_user_seconds_total')[0].value).toBeGreaterThan(0);
     expect(m.find((f) => f.name === 'nodejs_eventloop_lag_seconds')).toBeDefined();

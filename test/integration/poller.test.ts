@@ -24,12 +24,26 @@ const THIS_DB = sql`(SELECT oid FROM pg_database WHERE datname = current_databas
 /** Moves the clock by ms and waits until the polls it fired have finished and `armed` timers are set again. */
 async function round(clock: ManualClock, armed: number, ms = INTERVAL): Promise<void> {
   clock.advance(ms);
-  await until(() => clock.pending() === armed, () => `${clock.pending()} of ${armed} poll timers re-armed`);
+  await until(
+    () => clock.pending() === armed,
+    () => `${clock.pending()} of ${armed} poll timers re-armed`,
+  );
 }
 
 function replica(store: Store, ids: string[], clock: ManualClock) {
-  const sources = Object.fromEntries(ids.map((id) => [id, new ScriptedSource(id, () => snapshot(id, [feature('F', 10, 1, [checkout('u', 'h', { handle: '1', startedAt: '2026-01-05T00:00:00.000Z' })])]))]));
-  const snapshots = new SnapshotService(ids.map((id) => ({ config: historyServer(id, { pollIntervalSeconds: INTERVAL / 1000 }), source: sources[id] })));
+  const sources = Object.fromEntries(
+    ids.map((id) => [
+      id,
+      new ScriptedSource(id, () =>
+        snapshot(id, [
+          feature('F', 10, 1, [checkout('u', 'h', { handle: '1', startedAt: '2026-01-05T00:00:00.000Z' })]),
+        ]),
+      ),
+    ]),
+  );
+  const snapshots = new SnapshotService(
+    ids.map((id) => ({ config: historyServer(id, { pollIntervalSeconds: INTERVAL / 1000 }), source: sources[id] })),
+  );
   const history = new HistoryService(store, snapshots);
   const poller = new Poller(snapshots, history, store, { intervalMs: INTERVAL, now: clock.now, timers: clock });
   const polls: Array<{ at: number; outcome: PollOutcome }> = [];
@@ -52,7 +66,11 @@ describe('poller on PGlite', () => {
       ...['a', 'b'].map((id) => ({ config: historyServer(id), source: r.sources[id] })),
       { config: historyServer('p', { type: 'ingest' }), source: pushed },
     ]);
-    const poller = new Poller(snapshots, new HistoryService(t.store, snapshots), t.store, { intervalMs: INTERVAL, now: clock.now, timers: clock });
+    const poller = new Poller(snapshots, new HistoryService(t.store, snapshots), t.store, {
+      intervalMs: INTERVAL,
+      now: clock.now,
+      timers: clock,
+    });
     poller.start();
     try {
       // the first poll at once, then one per interval: exactly one poll of each server per round
@@ -91,7 +109,12 @@ describe('poller on PGlite', () => {
   afterAll(() => t?.cleanup());
 
   const grantedLocks = async () =>
-    (await queryRows<{ n: number }>(storeA, sql`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${0x6c67706c}::oid AND database = ${THIS_DB} AND granted`))[0].n;
+    (
+      await queryRows<{ n: number }>(
+        storeA,
+        sql`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${0x6c67706c}::oid AND database = ${THIS_DB} AND granted`,
+      )
+    )[0].n;
 
   test('exactly one polls each server; stop it and the other takes over within two intervals', async () => {
     const ids = ['s1', 's2', 's3'];
@@ -118,7 +141,10 @@ describe('poller on PGlite', () => {
       const before = Object.fromEntries(moving.map((id) => [id, other.calls(id)]));
       await stopping.poller.stop();
       // PostgreSQL releases the stopped replica's locks when its session ends (real I/O, waited for) ...
-      await until(async () => (await grantedLocks()) === ids.length - moving.length, () => 'the stopped replica\'s locks were not released');
+      await until(
+        async () => (await grantedLocks()) === ids.length - moving.length,
+        () => "the stopped replica's locks were not released",
+      );
       // ... and the other takes them over at its next interval
       await round(clock, 3);
       for (const id of moving) expect(other.calls(id)).toBe(before[id] + 1);
@@ -132,7 +158,7 @@ describe('poller on PGlite', () => {
     }
   });
 
-  test('the holder\'s connection dies: its lock goes with it, polling carries on, never two pollers at once', async () => {
+  test("the holder's connection dies: its lock goes with it, polling carries on, never two pollers at once", async () => {
     const ids = ['k1'];
     const clock = new ManualClock();
     const A = replica(storeA, ids, clock);
@@ -155,7 +181,10 @@ describe('poller on PGlite', () => {
       );
       expect(killed.length).toBe(1);
       // A hears of it (its connection errors and it drops what it held)
-      await until(() => !A.poller.owns('k1'), () => 'A still believes it holds the lock');
+      await until(
+        () => !A.poller.owns('k1'),
+        () => 'A still believes it holds the lock',
+      );
       const countBefore = A.calls('k1') + B.calls('k1');
       for (let i = 0; i < 10 && A.calls('k1') + B.calls('k1') < countBefore + 3; i++) {
         await round(clock, 2);
@@ -163,7 +192,10 @@ describe('poller on PGlite', () => {
         expect(A.poller.owns('k1') && B.poller.owns('k1')).toBe(false);
       }
       expect(A.calls('k1') + B.calls('k1')).toBeGreaterThanOrEqual(countBefore + 3);
-      const lockHolders = await queryRows<{ n: number }>(storeB, sql`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${0x6c67706c}::oid AND database = ${THIS_DB} AND granted`);
+      const lockHolders = await queryRows<{ n: number }>(
+        storeB,
+        sql`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = ${0x6c67706c}::oid AND database = ${THIS_DB} AND granted`,
+      );
       expect(lockHolders[0].n).toBe(1);
     } finally {
       await A.poller.stop();

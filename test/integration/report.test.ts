@@ -19,7 +19,7 @@ describe('live report from the simulator', () => {
   });
   afterAll(() => t.close());
 
-  test('the report\'s numbers equal the simulator snapshot', async () => {
+  test("the report's numbers equal the simulator snapshot", async () => {
     const expected = sim.snapshot(T0);
     const res = await t.gql(LicenseReportDocument, {});
     expect(res.status).toBe(200);
@@ -40,11 +40,18 @@ describe('live report from the simulator', () => {
     expect(r.valid).toBe(true);
     const ftx = r.summaryByFeature.find((f) => f.info.name === 'FTX_DEVELOPER')!;
     expect(ftx.info).toEqual({ name: 'FTX_DEVELOPER', issued: 100, used: 25, free: 75 });
-    expect(ftx.checkouts[0]).toMatchObject({ username: 'john.doe', hostname: 'workstation-123', startTime: 'Tue 1/20 8:30', startedAt: '2026-01-20T08:30:00.000Z' });
+    expect(ftx.checkouts[0]).toMatchObject({
+      username: 'john.doe',
+      hostname: 'workstation-123',
+      startTime: 'Tue 1/20 8:30',
+      startedAt: '2026-01-20T08:30:00.000Z',
+    });
     const pool = r.summaryByFeature.find((f) => f.info.name === 'shared_runtime_pool')!;
     expect(pool.info.issued).toBe(10000);
     // realism the issue asks for: a reservation, a queued request, an uncounted feature, an expiring pool, multi-license checkouts
-    expect(r.summaryByFeature.find((f) => f.info.name === 'VCSRuntime_Net')!.reservations).toEqual([{ count: 2, kind: 'GROUP', target: 'verification' }]);
+    expect(r.summaryByFeature.find((f) => f.info.name === 'VCSRuntime_Net')!.reservations).toEqual([
+      { count: 2, kind: 'GROUP', target: 'verification' },
+    ]);
     expect(r.summaryByFeature.find((f) => f.info.name === 'Distrib_Computing_Toolbox')!.queued).toHaveLength(1);
     expect(r.summaryByFeature.find((f) => f.info.name === 'TMW_Archive')!.uncounted).toBe(true);
     expect(r.summaryByFeature.find((f) => f.info.name === 'FTX_ANALYZER')!.daysToExpiry).toBe(12);
@@ -59,7 +66,15 @@ describe('live report from the simulator', () => {
     const nf = await t.gql(FeatureDocument, { name: 'FTX_DEVELOPER', server: 'nope' });
     expect(nf.errors![0].extensions!.code).toBe('NOT_FOUND');
     const s = await t.gql(LicenseServersDocument);
-    expect(s.data!.licenseServers[0]).toMatchObject({ id: 'simulator', type: 'SIMULATOR', status: 'UP', version: 'v11.19.6', valid: true, stale: false, featureCount: 20 });
+    expect(s.data!.licenseServers[0]).toMatchObject({
+      id: 'simulator',
+      type: 'SIMULATOR',
+      status: 'UP',
+      version: 'v11.19.6',
+      valid: true,
+      stale: false,
+      featureCount: 20,
+    });
     expect(s.data!.licenseServers[0].vendorDaemons.map((d) => d.name)).toEqual(['ftxlmd', 'snpslmd', 'MLM', 'cdslmd']);
   });
 
@@ -67,26 +82,51 @@ describe('live report from the simulator', () => {
     const exact = await t.gql(LicenseReportDocument, { filter: { features: ['MATLAB', 'Spectre'] } });
     expect(exact.data!.licenseReport.summaryByFeature.map((f) => f.info.name)).toEqual(['MATLAB', 'Spectre']);
     const glob = await t.gql(LicenseReportDocument, { filter: { features: ['FTX_*'] } });
-    expect(glob.data!.licenseReport.summaryByFeature.map((f) => f.info.name)).toEqual(['FTX_DEVELOPER', 'FTX_RUNTIME', 'FTX_COVERAGE', 'FTX_ANALYZER']);
+    expect(glob.data!.licenseReport.summaryByFeature.map((f) => f.info.name)).toEqual([
+      'FTX_DEVELOPER',
+      'FTX_RUNTIME',
+      'FTX_COVERAGE',
+      'FTX_ANALYZER',
+    ]);
     const q = await t.gql(LicenseReportDocument, { filter: { features: ['?ATLAB'] } });
     expect(q.data!.licenseReport.summaryByFeature.map((f) => f.info.name)).toEqual(['MATLAB']);
     const inUse = await t.gql(LicenseReportDocument, { filter: { inUse: true } });
-    const all = sim.snapshot(T0).features.filter((f) => (f.used ?? 0) > 0 || f.checkouts.length > 0).map((f) => f.name);
+    const all = sim
+      .snapshot(T0)
+      .features.filter((f) => (f.used ?? 0) > 0 || f.checkouts.length > 0)
+      .map((f) => f.name);
     expect(inUse.data!.licenseReport.summaryByFeature.map((f) => f.info.name)).toEqual(all);
   });
 
   test('checkout filters: username, hostname, startedAfter/startedBefore', async () => {
     const snap = sim.snapshot(T0).features.find((f) => f.name === 'FTX_DEVELOPER')!;
-    const byUser = await t.gql(LicenseReportDocument, { filter: { features: ['FTX_DEVELOPER'] }, checkouts: { usernames: ['john.doe'] } });
-    expect(byUser.data!.licenseReport.summaryByFeature[0].checkouts.map((c) => c.username)).toEqual(snap.checkouts.filter((c) => c.username === 'john.doe').map((c) => c.username));
-    const byHost = await t.gql(LicenseReportDocument, { filter: { features: ['FTX_DEVELOPER'] }, checkouts: { hostnames: ['ws-*'] } });
-    expect(byHost.data!.licenseReport.summaryByFeature[0].checkouts.map((c) => c.hostname)).toEqual(snap.checkouts.filter((c) => c.hostname.startsWith('ws-')).map((c) => c.hostname));
+    const byUser = await t.gql(LicenseReportDocument, {
+      filter: { features: ['FTX_DEVELOPER'] },
+      checkouts: { usernames: ['john.doe'] },
+    });
+    expect(byUser.data!.licenseReport.summaryByFeature[0].checkouts.map((c) => c.username)).toEqual(
+      snap.checkouts.filter((c) => c.username === 'john.doe').map((c) => c.username),
+    );
+    const byHost = await t.gql(LicenseReportDocument, {
+      filter: { features: ['FTX_DEVELOPER'] },
+      checkouts: { hostnames: ['ws-*'] },
+    });
+    expect(byHost.data!.licenseReport.summaryByFeature[0].checkouts.map((c) => c.hostname)).toEqual(
+      snap.checkouts.filter((c) => c.hostname.startsWith('ws-')).map((c) => c.hostname),
+    );
     const after = '2026-01-20T10:00:00Z';
     const before = '2026-01-20T11:00:00Z';
-    const win = await t.gql(LicenseReportDocument, { filter: { features: ['FTX_DEVELOPER'] }, checkouts: { startedAfter: after, startedBefore: before } });
-    const expected = snap.checkouts.filter((c) => c.startedAt! >= '2026-01-20T10:00:00.000Z' && c.startedAt! < '2026-01-20T11:00:00.000Z');
+    const win = await t.gql(LicenseReportDocument, {
+      filter: { features: ['FTX_DEVELOPER'] },
+      checkouts: { startedAfter: after, startedBefore: before },
+    });
+    const expected = snap.checkouts.filter(
+      (c) => c.startedAt! >= '2026-01-20T10:00:00.000Z' && c.startedAt! < '2026-01-20T11:00:00.000Z',
+    );
     expect(expected.length).toBeGreaterThan(0);
-    expect(win.data!.licenseReport.summaryByFeature[0].checkouts.map((c) => c.handle)).toEqual(expected.map((c) => c.handle));
+    expect(win.data!.licenseReport.summaryByFeature[0].checkouts.map((c) => c.handle)).toEqual(
+      expected.map((c) => c.handle),
+    );
   });
 
   test('invalid arguments give BAD_USER_INPUT naming the field, without echoing the value', async () => {
@@ -95,10 +135,17 @@ describe('live report from the simulator', () => {
     expect(r.errors![0].message).toContain('filter.servers');
     expect(r.errors![0].message).not.toContain('Bad Server!');
     const unknown = await t.gql(LicenseReportDocument, { filter: { servers: ['nope'] } });
-    expect(unknown.errors![0]).toMatchObject({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'filter.servers' }) });
-    const order = await t.gql(LicenseReportDocument, { filter: { features: ['FTX_DEVELOPER'] }, checkouts: { startedAfter: '2026-01-20T11:00:00Z', startedBefore: '2026-01-20T10:00:00Z' } });
+    expect(unknown.errors![0]).toMatchObject({
+      extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'filter.servers' }),
+    });
+    const order = await t.gql(LicenseReportDocument, {
+      filter: { features: ['FTX_DEVELOPER'] },
+      checkouts: { startedAfter: '2026-01-20T11:00:00Z', startedBefore: '2026-01-20T10:00:00Z' },
+    });
     expect(order.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.startedBefore' });
-    const date = await t.raw('{ licenseReport { summaryByFeature { checkouts(filter: { startedAfter: "yesterday" }) { username } } } }');
+    const date = await t.raw(
+      '{ licenseReport { summaryByFeature { checkouts(filter: { startedAfter: "yesterday" }) { username } } } }',
+    );
     expect(date.errors![0].message).toContain('DateTime must be an ISO-8601 date-time');
   });
 
@@ -109,7 +156,12 @@ describe('live report from the simulator', () => {
     expect(Object.keys(body)).toEqual(['summaryByFeature', 'valid']);
     expect(Object.keys(body.summaryByFeature[0])).toEqual(['info', 'checkouts', 'valid']);
     expect(Object.keys(body.summaryByFeature[0].info)).toEqual(['name', 'issued', 'used', 'free']);
-    expect(Object.keys(body.summaryByFeature[0].checkouts[0])).toEqual(['username', 'hostname', 'startTime', 'serverInfo']);
+    expect(Object.keys(body.summaryByFeature[0].checkouts[0])).toEqual([
+      'username',
+      'hostname',
+      'startTime',
+      'serverInfo',
+    ]);
     expect(body.summaryByFeature[0].info).toEqual({ name: 'FTX_DEVELOPER', issued: 100, used: 25, free: 75 });
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const bad = await t.get('/api/licenses/report?server=nope');
@@ -122,17 +174,31 @@ describe('the Foretify Manager LicenseSummary example, byte for byte', () => {
   test('REST JSON deep-equals the Foretify Manager LicenseSummary example', async () => {
     const seedSnap = snapshot('license02', [
       feature('FTX_DEVELOPER', 100, 25, [
-        checkout('john.doe', 'workstation-123', { count: 25, startTime: 'Mon 1/20 10:30', serverInfo: 'license02.foretellix.local/30001 48856' }),
+        checkout('john.doe', 'workstation-123', {
+          count: 25,
+          startTime: 'Mon 1/20 10:30',
+          serverInfo: 'license02.foretellix.local/30001 48856',
+        }),
       ]),
     ]);
-    const t = await startTestApp({ servers: [serverConfig('license02', { type: 'flexlm' })], sources: { license02: ScriptedSource.constant('license02', seedSnap) } });
+    const t = await startTestApp({
+      servers: [serverConfig('license02', { type: 'flexlm' })],
+      sources: { license02: ScriptedSource.constant('license02', seedSnap) },
+    });
     try {
       const res = await t.get('/api/licenses/report');
       expect(await res.json()).toEqual({
         summaryByFeature: [
           {
             info: { name: 'FTX_DEVELOPER', issued: 100, used: 25, free: 75 },
-            checkouts: [{ username: 'john.doe', hostname: 'workstation-123', startTime: 'Mon 1/20 10:30', serverInfo: 'license02.foretellix.local/30001 48856' }],
+            checkouts: [
+              {
+                username: 'john.doe',
+                hostname: 'workstation-123',
+                startTime: 'Mon 1/20 10:30',
+                serverInfo: 'license02.foretellix.local/30001 48856',
+              },
+            ],
             valid: true,
           },
         ],
@@ -150,14 +216,23 @@ describe('valid is false, with the right issue, for snapshots breaking each chec
     ['free would be negative', feature('F', 1, 2, [checkout('a', 'h', { count: 2 })]), 'FREE_MISMATCH'],
     ['negative used', feature('F', 10, -1, []), 'NEGATIVE_USED'],
     ['negative issued', feature('F', -5, 0, []), 'NEGATIVE_ISSUED'],
-    ['feature unavailable', feature('F', null, null, [], { error: { code: 'CANNOT_GET_USERS', message: 'No such feature exists. (-5,222)' } }), 'FEATURE_UNAVAILABLE'],
+    [
+      'feature unavailable',
+      feature('F', null, null, [], {
+        error: { code: 'CANNOT_GET_USERS', message: 'No such feature exists. (-5,222)' },
+      }),
+      'FEATURE_UNAVAILABLE',
+    ],
   ];
   let t: TestApp;
   let src: ScriptedSource;
   let current = snapshot('s1', []);
   beforeAll(async () => {
     src = new ScriptedSource('s1', () => current);
-    t = await startTestApp({ servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 0 })], sources: { s1: src } });
+    t = await startTestApp({
+      servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 0 })],
+      sources: { s1: src },
+    });
   });
   afterAll(() => t.close());
 
@@ -179,11 +254,15 @@ describe('single-flight and failing sources', () => {
       await new Promise((r) => setTimeout(r, 200));
       return snapshot('s1', [feature('F', 10, 1, [checkout('a', 'h')])]);
     });
-    const t = await startTestApp({ servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 60 })], sources: { s1: src } });
+    const t = await startTestApp({
+      servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 60 })],
+      sources: { s1: src },
+    });
     try {
       const results = await Promise.all(Array.from({ length: 50 }, () => t.gql(LicenseReportDocument, {})));
       expect(src.calls).toBe(1);
-      for (const r of results) expect(r.data!.licenseReport.summaryByFeature[0].info).toEqual({ name: 'F', issued: 10, used: 1, free: 9 });
+      for (const r of results)
+        expect(r.data!.licenseReport.summaryByFeature[0].info).toEqual({ name: 'F', issued: 10, used: 1, free: 9 });
     } finally {
       await t.close();
     }
@@ -193,7 +272,10 @@ describe('single-flight and failing sources', () => {
     const src = new ScriptedSource('s1', () => {
       throw new Error('lmgrd is not running');
     });
-    const t = await startTestApp({ servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 0 })], sources: { s1: src } });
+    const t = await startTestApp({
+      servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 0 })],
+      sources: { s1: src },
+    });
     try {
       const r = await t.gql(LicenseReportDocument, {});
       expect(r.errors).toBeUndefined();
@@ -210,7 +292,10 @@ describe('single-flight and failing sources', () => {
   test('a source that hangs past its timeout serves the last good data marked stale', async () => {
     const good = snapshot('s1', [feature('F', 10, 1, [checkout('a', 'h')])]);
     const src = new ScriptedSource('s1', (call, signal) => (call === 1 ? good : hang(signal)));
-    const t = await startTestApp({ servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 0, timeoutSeconds: 0.3 })], sources: { s1: src } });
+    const t = await startTestApp({
+      servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 0, timeoutSeconds: 0.3 })],
+      sources: { s1: src },
+    });
     try {
       const first = (await t.gql(LicenseReportDocument, {})).data!.licenseReport;
       expect(first).toMatchObject({ valid: true, stale: false });
@@ -228,7 +313,7 @@ describe('single-flight and failing sources', () => {
     }
   });
 
-  test('a hanging server never blocks another server\'s report', async () => {
+  test("a hanging server never blocks another server's report", async () => {
     // the slow server answers only when the test says (well within its timeout)
     const answer = deferred();
     const slow = new ScriptedSource('slow', () => answer.promise.then(() => snapshot('slow', [feature('S', 1, 0)])));
@@ -239,13 +324,19 @@ describe('single-flight and failing sources', () => {
     });
     try {
       const everything = track(t.gql(LicenseReportDocument, {}));
-      await until(() => slow.calls === 1, () => 'the slow server was not asked');
+      await until(
+        () => slow.calls === 1,
+        () => 'the slow server was not asked',
+      );
       // while the slow server's fetch is under way, the fast server's report comes back
       const r = await t.gql(LicenseReportDocument, { filter: { servers: ['fast'] } });
       expect(r.data!.licenseReport.summaryByFeature[0].info.name).toBe('G');
       expect(everything.settled()).toBe(false);
       answer.resolve();
-      expect((await everything.promise).data!.licenseReport.summaryByFeature.map((f) => f.info.name)).toEqual(['S', 'G']);
+      expect((await everything.promise).data!.licenseReport.summaryByFeature.map((f) => f.info.name)).toEqual([
+        'S',
+        'G',
+      ]);
     } finally {
       await t.close();
     }

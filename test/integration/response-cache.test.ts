@@ -12,13 +12,29 @@ describe('response cache', () => {
   let src: ScriptedSource;
   let used = 1;
   beforeAll(async () => {
-    src = new ScriptedSource('s1', () => snapshot('s1', [feature('F', 10, used, Array.from({ length: used }, (_, i) => checkout(`u${i}`, 'h', { handle: String(i) })))]));
-    t = await startTestApp({ servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 3600 })], sources: { s1: src } });
+    src = new ScriptedSource('s1', () =>
+      snapshot('s1', [
+        feature(
+          'F',
+          10,
+          used,
+          Array.from({ length: used }, (_, i) => checkout(`u${i}`, 'h', { handle: String(i) })),
+        ),
+      ]),
+    );
+    t = await startTestApp({
+      servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 3600 })],
+      sources: { s1: src },
+    });
   });
   afterAll(() => t.close());
 
   const post = async (query: string, token = t.adminToken, variables?: unknown) => {
-    const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
     return { cache: res.headers.get('x-cache'), body: (await res.json()) as any, status: res.status };
   };
   const DASH = '{ licenseReport { summaryByFeature { info { name issued used } } } }';
@@ -61,10 +77,16 @@ describe('response cache', () => {
     await post('{ me { username } }');
     expect((await post('{ me { username } }')).cache).toBeNull();
     await post(DASH);
-    const anon = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: DASH }) });
+    const anon = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: DASH }),
+    });
     expect(anon.status).toBe(401);
     expect(t.app.responseCache.cacheable('mutation { revokeAccessToken(id: "x") { id } }')).toBe(false);
-    expect(t.app.responseCache.cacheable('{ licenseReport { summaryByFeature { info { name } history { used } } } }')).toBe(false);
+    expect(
+      t.app.responseCache.cacheable('{ licenseReport { summaryByFeature { info { name } history { used } } } }'),
+    ).toBe(false);
     expect(t.app.responseCache.cacheable('{ __schema { types { name } } }')).toBe(false);
     expect(t.app.responseCache.cacheable(DASH)).toBe(true);
   });
@@ -74,7 +96,11 @@ describe('response cache', () => {
     expect(r.data!.licenseReport.summaryByFeature[0].checkouts.map((c) => c.username)).toEqual(['u1']);
     const bad = await t.gql(LicenseReportDocument, { checkouts: { usernames: [''] } });
     expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['filter.usernames'] });
-    expect((await t.gql(SmallDashboardDocument)).data!.licenseReport.summaryByFeature[0].info).toEqual({ name: 'F', issued: 10, used: 2 });
+    expect((await t.gql(SmallDashboardDocument)).data!.licenseReport.summaryByFeature[0].info).toEqual({
+      name: 'F',
+      issued: 10,
+      used: 2,
+    });
     expect((await t.gql(FeatureDocument, { name: 'F' })).data!.feature!.info.free).toBe(8);
   });
 });
@@ -87,7 +113,11 @@ test('exactly one source fetch per max-age window under 200 concurrent clients',
   // The max-age window is measured on the app's clock, which moves only when the test says: bursts that take
   // longer than the window on a loaded machine stay inside it.
   const clock = new ManualClock();
-  const t = await startTestApp({ servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 2 })], sources: { s1: src }, build: { now: clock.now } });
+  const t = await startTestApp({
+    servers: [serverConfig('s1', { type: 'flexlm', maxAgeSeconds: 2 })],
+    sources: { s1: src },
+    build: { now: clock.now },
+  });
   try {
     const burst = () => Promise.all(Array.from({ length: 200 }, () => t.gql(SmallDashboardDocument)));
     const first = await burst();
@@ -107,9 +137,13 @@ test('exactly one source fetch per max-age window under 200 concurrent clients',
 }, 90_000); // 600 requests: slow on a loaded machine, and no assertion here depends on how slow
 
 test('compiled execution applies variable defaults and reports invalid variables like graphql-js', async () => {
-  const t = await startTestApp({ servers: [serverConfig('s1', { type: 'flexlm' })], sources: { s1: ScriptedSource.constant('s1', snapshot('s1', [feature('F', 10, 0)])) } });
+  const t = await startTestApp({
+    servers: [serverConfig('s1', { type: 'flexlm' })],
+    sources: { s1: ScriptedSource.constant('s1', snapshot('s1', [feature('F', 10, 0)])) },
+  });
   try {
-    const withDefault = 'query($inUse: Boolean! = false) { licenseReport(filter: { inUse: $inUse }) { summaryByFeature { info { name } } } }';
+    const withDefault =
+      'query($inUse: Boolean! = false) { licenseReport(filter: { inUse: $inUse }) { summaryByFeature { info { name } } } }';
     const r = await t.raw(withDefault, {});
     expect(r.errors).toBeUndefined();
     expect(r.data.licenseReport.summaryByFeature).toEqual([{ info: { name: 'F' } }]);

@@ -79,18 +79,39 @@ describe('graceful shutdown on SIGTERM', () => {
     const configFile = path.join(dir, 'licensegraph.yaml');
     fs.writeFileSync(
       configFile,
-      ['servers:', '  - id: slow', '    type: flexlm', '    address: 27000@lic1', `    binary: ${lmutil}`, '    timeZone: UTC', '    timeoutSeconds: 10', '    maxAgeSeconds: 0', '    pollIntervalSeconds: 3600', ''].join('\n'),
+      [
+        'servers:',
+        '  - id: slow',
+        '    type: flexlm',
+        '    address: 27000@lic1',
+        `    binary: ${lmutil}`,
+        '    timeZone: UTC',
+        '    timeoutSeconds: 10',
+        '    maxAgeSeconds: 0',
+        '    pollIntervalSeconds: 3600',
+        '',
+      ].join('\n'),
     );
     const port = await freePort();
     let out = '';
     proc = spawn(process.execPath, [path.join(ROOT, 'bin/licensegraph.js'), 'serve'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LICENSEGRAPH_DATA_DIR: path.join(dir, 'data'), LICENSEGRAPH_CONFIG: configFile, LOG_LEVEL: 'info', DATABASE_URL: '' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LICENSEGRAPH_DATA_DIR: path.join(dir, 'data'),
+        LICENSEGRAPH_CONFIG: configFile,
+        LOG_LEVEL: 'info',
+        DATABASE_URL: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc!.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      proc!.once('exit', (code, signal) => resolve({ code, signal })),
+    );
 
     const token = (await waitFor(proc, () => out, /Its access token, shown only this once:\s+(\S+)/, 120_000))[1];
     await waitFor(proc, () => out, /licensegraph listening/, 60_000);
@@ -100,7 +121,9 @@ describe('graceful shutdown on SIGTERM', () => {
       fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: '{ licenseReport { servers { id status } summaryByFeature { info { name used } } } }' }),
+        body: JSON.stringify({
+          query: '{ licenseReport { servers { id status } summaryByFeature { info { name used } } } }',
+        }),
       });
     // the poller's read at start is over once a first request (which joins or follows it) has its answer
     expect((await report()).status).toBe(200);
@@ -122,7 +145,9 @@ describe('graceful shutdown on SIGTERM', () => {
     const body = (await res.json()) as any;
     expect(body.errors).toBeUndefined();
     expect(body.data.licenseReport.servers).toEqual([{ id: 'slow', status: 'UP' }]);
-    expect(body.data.licenseReport.summaryByFeature.map((f: { info: { name: string } }) => f.info.name)).toContain('Virtuoso_Schematic');
+    expect(body.data.licenseReport.summaryByFeature.map((f: { info: { name: string } }) => f.info.name)).toContain(
+      'Virtuoso_Schematic',
+    );
 
     const { code, signal } = await exited;
     expect({ code, signal }).toEqual({ code: 0, signal: null });

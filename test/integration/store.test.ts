@@ -198,7 +198,10 @@ describe.each(storeDrivers())('store on %s', (driver) => {
       expect(info.expiresAt!.getTime() - Date.now()).toBeGreaterThan(86_400_000 - 60_000);
       expect(await store.tokens.findActiveByHash(hash)).not.toBeNull();
       expect(await store.tokens.findActiveByHash(hash, new Date(Date.now() + 2 * 86_400_000))).toBeNull();
-      await store.db.update(accessTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(accessTokens.id, info.id));
+      await store.db
+        .update(accessTokens)
+        .set({ expiresAt: new Date(Date.now() - 1000) })
+        .where(eq(accessTokens.id, info.id));
       expect(await store.tokens.findActiveByHash(hash)).toBeNull();
     });
 
@@ -230,7 +233,11 @@ describe.each(storeDrivers())('store on %s', (driver) => {
     });
 
     it('validates issue input', async () => {
-      await expectError(store.tokens.issue({ userId: '00000000-0000-4000-8000-000000000000' }), NotFoundError, 'userId');
+      await expectError(
+        store.tokens.issue({ userId: '00000000-0000-4000-8000-000000000000' }),
+        NotFoundError,
+        'userId',
+      );
       await expectError(store.tokens.issue({ userId: 'garbage' }), NotFoundError, 'userId');
       for (const expiresInDays of [0, -1, Number.NaN, 100_000]) {
         await expectError(store.tokens.issue({ userId: owner.id, expiresInDays }), ValidationError, 'expiresInDays');
@@ -294,7 +301,10 @@ describe.each(storeDrivers())('store on %s', (driver) => {
         { bucket: '2024-01', requestCount: 10, instances: 2 },
       ]);
       expect(await store.counters.listBuckets({ to: '2023-11' })).toEqual([]);
-      const rows = await queryRows(store, sql`SELECT * FROM request_counters WHERE bucket = '2024-01' ORDER BY instance_id`);
+      const rows = await queryRows(
+        store,
+        sql`SELECT * FROM request_counters WHERE bucket = '2024-01' ORDER BY instance_id`,
+      );
       expect(rows.map((r) => [r.instance_id, Number(r.request_count)])).toEqual([
         ['replica-a', 8],
         ['replica-b', 2],
@@ -417,7 +427,10 @@ describe.each(storeDrivers())('store on %s', (driver) => {
         expect(await auth.authenticate(`Bearer ${token}`)).toBeNull();
 
         const past = await auth.issueToken({ userId: admin.userId });
-        await store.db.update(accessTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(accessTokens.id, past.info.id));
+        await store.db
+          .update(accessTokens)
+          .set({ expiresAt: new Date(Date.now() - 1000) })
+          .where(eq(accessTokens.id, past.info.id));
         expect(await auth.authenticate(`Bearer ${past.token}`)).toBeNull();
       } finally {
         await auth.close();
@@ -515,7 +528,10 @@ describe.each(storeDrivers())('store on %s', (driver) => {
         expect(clock.nextIn()).toBe(50);
         expect(touch).not.toHaveBeenCalled();
         clock.advance(50);
-        await until(async () => (await store.tokens.findById(c.info.id))?.lastUsedAt != null, () => 'last_used_at not written');
+        await until(
+          async () => (await store.tokens.findById(c.info.id))?.lastUsedAt != null,
+          () => 'last_used_at not written',
+        );
         expect(touch).toHaveBeenCalledTimes(1);
         expect((await store.tokens.findById(c.info.id))?.lastUsedAt).toEqual(expect.any(Date));
         await eager.close();
@@ -631,7 +647,9 @@ describe('data-directory lock', () => {
       `the server (pid ${process.ppid}) holds ${dir}; stop it or run the command against the running server with --url/--token, or use DATABASE_URL`,
     );
     writeLock(process.ppid, 'cli');
-    expect(() => acquireDataDirLock(dir, 'server')).toThrow(new RegExp(`licensegraph command \\(pid ${process.ppid}\\) holds`));
+    expect(() => acquireDataDirLock(dir, 'server')).toThrow(
+      new RegExp(`licensegraph command \\(pid ${process.ppid}\\) holds`),
+    );
     expect(JSON.parse(fs.readFileSync(lockFile(), 'utf8')).pid).toBe(process.ppid); // untouched
   });
 

@@ -35,7 +35,13 @@ const T0 = new Date('2026-01-20T12:00:00Z');
 const wsUrl = (httpUrl: string) => `${httpUrl.replace(/^http/, 'ws')}/graphql`;
 
 function client(url: string, token: string): Client {
-  return createClient({ url: wsUrl(url), webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${token}` }, lazy: true, retryAttempts: 0 });
+  return createClient({
+    url: wsUrl(url),
+    webSocketImpl: WebSocket,
+    connectionParams: { Authorization: `Bearer ${token}` },
+    lazy: true,
+    retryAttempts: 0,
+  });
 }
 
 interface Feed<R> {
@@ -54,8 +60,18 @@ function feed<R, V extends Record<string, unknown>>(c: Client, doc: TypedDocumen
     items: [],
     errors: [],
     completed: false,
-    until: (n, timeoutMs = WAIT_MS) => waitFor(() => f.items.length >= n, timeoutMs, () => `${f.items.length}/${n} events, errors ${JSON.stringify(f.errors)}`).then(() => f.items.slice()),
-    ended: (timeoutMs = WAIT_MS) => waitFor(() => f.completed || f.errors.length > 0, timeoutMs, () => 'the subscription did not end'),
+    until: (n, timeoutMs = WAIT_MS) =>
+      waitFor(
+        () => f.items.length >= n,
+        timeoutMs,
+        () => `${f.items.length}/${n} events, errors ${JSON.stringify(f.errors)}`,
+      ).then(() => f.items.slice()),
+    ended: (timeoutMs = WAIT_MS) =>
+      waitFor(
+        () => f.completed || f.errors.length > 0,
+        timeoutMs,
+        () => 'the subscription did not end',
+      ),
     dispose: () => undefined,
   };
   f.dispose = c.subscribe<R>(
@@ -80,7 +96,11 @@ function feed<R, V extends Record<string, unknown>>(c: Client, doc: TypedDocumen
 /** How long a wait for something that will happen may take on a loaded machine (a bound on a hang, not a latency). */
 const WAIT_MS = 15_000;
 
-async function waitFor(cond: () => boolean, timeoutMs = WAIT_MS, what: () => string = () => 'condition'): Promise<void> {
+async function waitFor(
+  cond: () => boolean,
+  timeoutMs = WAIT_MS,
+  what: () => string = () => 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
@@ -89,7 +109,10 @@ async function waitFor(cond: () => boolean, timeoutMs = WAIT_MS, what: () => str
 }
 
 /** Opens a raw graphql-transport-ws connection, sends connection_init, reports the first message or the close. */
-function rawInit(url: string, payload?: Record<string, unknown>): Promise<{ code?: number; reason?: string; message?: { type: string } }> {
+function rawInit(
+  url: string,
+  payload?: Record<string, unknown>,
+): Promise<{ code?: number; reason?: string; message?: { type: string } }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl(url), 'graphql-transport-ws');
     ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', ...(payload ? { payload } : {}) })));
@@ -111,7 +134,13 @@ describe('featureUsageChanged and checkoutEvents from the simulator (live pollin
   let ws: Client;
   beforeAll(async () => {
     sim = new SimulatorSource({ id: 'simulator', randomSeed: 7, startAt: T0, now: () => T0, timeZone: 'UTC' });
-    t = await startTestApp({ servers: [serverConfig('simulator', { timeZone: 'UTC', pollIntervalSeconds: POLL_MS / 1000, maxAgeSeconds: 0.2 })], sources: { simulator: sim }, build: { timers: clock } });
+    t = await startTestApp({
+      servers: [
+        serverConfig('simulator', { timeZone: 'UTC', pollIntervalSeconds: POLL_MS / 1000, maxAgeSeconds: 0.2 }),
+      ],
+      sources: { simulator: sim },
+      build: { timers: clock },
+    });
     ws = client(t.url, await t.tokenFor('VIEWER'));
   });
   afterAll(async () => {
@@ -156,14 +185,21 @@ describe('featureUsageChanged and checkoutEvents from the simulator (live pollin
       },
     });
     // the report agrees with the event
-    expect((await t.raw('{ feature(name: "FTX_DEVELOPER") { info { used free } } }')).data.feature.info).toEqual({ used: 26, free: 74 });
+    expect((await t.raw('{ feature(name: "FTX_DEVELOPER") { info { used free } } }')).data.feature.info).toEqual({
+      used: 26,
+      free: 74,
+    });
 
     sim.checkin('FTX_DEVELOPER', { handle });
     expect(clock.nextIn()).toBeLessThanOrEqual(POLL_MS);
     clock.advance(POLL_MS);
     await usage.until(2);
     await outs.until(2);
-    expect(usage.items[1].featureUsageChanged).toMatchObject({ previous: { used: 26 }, current: { used: 25, free: 75 }, usedDelta: -1 });
+    expect(usage.items[1].featureUsageChanged).toMatchObject({
+      previous: { used: 26 },
+      current: { used: 25, free: 75 },
+      usedDelta: -1,
+    });
     expect(outs.items[1].checkoutEvents).toMatchObject({ type: 'CHECKED_IN', checkout: { username: 'alice', handle } });
     usage.dispose();
     outs.dispose();
@@ -174,14 +210,21 @@ describe('featureUsageChanged and checkoutEvents from the simulator (live pollin
     const outs = feed(ws, CheckoutEventsDocument, { servers: ['simulator'] });
     const usage = feed(ws, FeatureUsageChangedDocument, {});
     await waitFor(() => t.app.services.events.bus.subscriberCount === 2);
-    const john = sim.snapshot(T0).features.find((f) => f.name === 'FTX_DEVELOPER')!.checkouts.find((c) => c.username === 'john.doe' && c.hostname === 'workstation-123')!;
+    const john = sim
+      .snapshot(T0)
+      .features.find((f) => f.name === 'FTX_DEVELOPER')!
+      .checkouts.find((c) => c.username === 'john.doe' && c.hostname === 'workstation-123')!;
     sim.setDown('lmgrd is not running');
     await t.app.services.snapshots.refresh('simulator');
     expect(t.app.services.snapshots.peek('simulator')!.snapshot.status).toBe('DOWN');
     expect(sim.checkin('FTX_DEVELOPER', { handle: john.handle! })).toBe(1); // ends during the outage
     const downVersion = t.app.services.snapshots.peek('simulator')!.version;
     clock.advance(POLL_MS); // a live poll while DOWN
-    await waitFor(() => t.app.services.snapshots.peek('simulator')!.version > downVersion, WAIT_MS, () => 'no live poll');
+    await waitFor(
+      () => t.app.services.snapshots.peek('simulator')!.version > downVersion,
+      WAIT_MS,
+      () => 'no live poll',
+    );
     expect(t.app.services.snapshots.peek('simulator')!.snapshot.status).toBe('DOWN');
     expect(outs.items).toEqual([]);
     expect(usage.items).toEqual([]);
@@ -194,13 +237,28 @@ describe('featureUsageChanged and checkoutEvents from the simulator (live pollin
     await outs.until(2);
     await usage.until(2);
     expect(outs.items[1].checkoutEvents).toMatchObject({ type: 'CHECKED_OUT', checkout: { username: 'sentinel' } });
-    expect(usage.items[1].featureUsageChanged).toMatchObject({ feature: 'FTX_DEVELOPER', previous: { used: 24 }, current: { used: 25 } });
+    expect(usage.items[1].featureUsageChanged).toMatchObject({
+      feature: 'FTX_DEVELOPER',
+      previous: { used: 24 },
+      current: { used: 25 },
+    });
     outs.items.pop();
     usage.items.pop();
-    expect(outs.items.map((e) => [e.checkoutEvents.type, e.checkoutEvents.feature, e.checkoutEvents.checkout.username, e.checkoutEvents.checkout.handle])).toEqual([
-      ['CHECKED_IN', 'FTX_DEVELOPER', 'john.doe', john.handle],
-    ]);
-    expect(usage.items.map((e) => [e.featureUsageChanged.feature, e.featureUsageChanged.previous?.used, e.featureUsageChanged.current?.used])).toEqual([['FTX_DEVELOPER', 25, 24]]);
+    expect(
+      outs.items.map((e) => [
+        e.checkoutEvents.type,
+        e.checkoutEvents.feature,
+        e.checkoutEvents.checkout.username,
+        e.checkoutEvents.checkout.handle,
+      ]),
+    ).toEqual([['CHECKED_IN', 'FTX_DEVELOPER', 'john.doe', john.handle]]);
+    expect(
+      usage.items.map((e) => [
+        e.featureUsageChanged.feature,
+        e.featureUsageChanged.previous?.used,
+        e.featureUsageChanged.current?.used,
+      ]),
+    ).toEqual([['FTX_DEVELOPER', 25, 24]]);
     outs.dispose();
     usage.dispose();
   });
@@ -208,7 +266,10 @@ describe('featureUsageChanged and checkoutEvents from the simulator (live pollin
   test('filter arguments are validated: bad and unknown server ids are BAD_USER_INPUT', async () => {
     const unknown = feed(ws, FeatureUsageChangedDocument, { servers: ['nope'] });
     await unknown.ended();
-    expect(unknown.errors[0]).toMatchObject({ message: 'Invalid argument servers: unknown server id "nope"', extensions: { code: 'BAD_USER_INPUT', field: 'servers' } });
+    expect(unknown.errors[0]).toMatchObject({
+      message: 'Invalid argument servers: unknown server id "nope"',
+      extensions: { code: 'BAD_USER_INPUT', field: 'servers' },
+    });
     const bad = feed(ws, CheckoutEventsDocument, { servers: ['Bad Server!'], features: [''] });
     await bad.ended();
     expect(bad.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', fields: ['features', 'servers'] } });
@@ -230,24 +291,43 @@ describe('WebSocket authentication', () => {
   test('no credentials: closed with 4401; a bad token: 4403; a good one (either form) is acknowledged', async () => {
     expect(await rawInit(t.url)).toMatchObject({ code: 4401 });
     expect(await rawInit(t.url, {})).toMatchObject({ code: 4401 });
-    expect(await rawInit(t.url, { Authorization: 'Bearer lg_notarealtokenatallxxxxxxxxxxxxxxxxxxxxxx' })).toMatchObject({ code: 4403 });
+    expect(await rawInit(t.url, { Authorization: 'Bearer lg_notarealtokenatallxxxxxxxxxxxxxxxxxxxxxx' })).toMatchObject(
+      { code: 4403 },
+    );
     expect(await rawInit(t.url, { Authorization: 'Basic dXNlcjpwYXNz' })).toMatchObject({ code: 4403 });
-    expect(await rawInit(t.url, { Authorization: `Bearer ${t.adminToken}` })).toEqual({ message: { type: 'connection_ack' } });
+    expect(await rawInit(t.url, { Authorization: `Bearer ${t.adminToken}` })).toEqual({
+      message: { type: 'connection_ack' },
+    });
     expect(await rawInit(t.url, { token: t.adminToken })).toEqual({ message: { type: 'connection_ack' } });
   });
 
   test('the graphql-ws client sees the refusal; a token revoked after connecting closes the connection at the next subscribe', async () => {
     const closed: number[] = [];
-    const anon = createClient({ url: wsUrl(t.url), webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, on: { closed: (e) => closed.push((e as { code: number }).code) } });
+    const anon = createClient({
+      url: wsUrl(t.url),
+      webSocketImpl: WebSocket,
+      lazy: true,
+      retryAttempts: 0,
+      on: { closed: (e) => closed.push((e as { code: number }).code) },
+    });
     const f = feed(anon, FeatureUsageChangedDocument, {});
     await f.ended();
     expect(closed).toEqual([4401]);
     await anon.dispose();
 
     const token = await t.tokenFor('VIEWER');
-    const info = (await t.app.services.auth.listTokens({ userId: '', username: '', role: 'ADMIN', tokenId: '' })).find((x) => token.startsWith(x.prefix))!;
+    const info = (await t.app.services.auth.listTokens({ userId: '', username: '', role: 'ADMIN', tokenId: '' })).find(
+      (x) => token.startsWith(x.prefix),
+    )!;
     const codes: number[] = [];
-    const c = createClient({ url: wsUrl(t.url), webSocketImpl: WebSocket, connectionParams: { token }, lazy: true, retryAttempts: 0, on: { closed: (e) => codes.push((e as { code: number }).code) } });
+    const c = createClient({
+      url: wsUrl(t.url),
+      webSocketImpl: WebSocket,
+      connectionParams: { token },
+      lazy: true,
+      retryAttempts: 0,
+      on: { closed: (e) => codes.push((e as { code: number }).code) },
+    });
     const first = feed(c, FeatureUsageChangedDocument, {});
     await waitFor(() => t.app.services.events.bus.subscriberCount === 1);
     await t.app.services.auth.revokeToken(info.id, { userId: '', username: 'admin', role: 'ADMIN', tokenId: '' });
@@ -264,7 +344,14 @@ describe('WebSocket authentication', () => {
       new Promise<{ code?: unknown; limit?: unknown }>((resolve) => {
         c.subscribe(
           { query },
-          { next: () => undefined, error: (e) => resolve(((e as Array<{ extensions?: { code?: unknown; limit?: unknown } }>)[0]?.extensions ?? {}) as never), complete: () => resolve({}) },
+          {
+            next: () => undefined,
+            error: (e) =>
+              resolve(
+                ((e as Array<{ extensions?: { code?: unknown; limit?: unknown } }>)[0]?.extensions ?? {}) as never,
+              ),
+            complete: () => resolve({}),
+          },
         );
       });
     const aliased = `subscription { featureUsageChanged { ${Array.from({ length: 20 }, (_, i) => `a${i}: feature`).join(' ')} } }`;
@@ -306,7 +393,18 @@ describe('licenseAlerts', () => {
     const badServer = await t.gql(CreateAlertRuleDocument, { kind: 'SERVER_DOWN', server: 'nope' });
     expect(badServer.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'server' });
     const rules = (await t.gql(AlertRulesDocument, {}, viewer)).data!.alertRules;
-    expect(rules).toEqual([{ id: 'config-1', kind: 'SERVER_DOWN', feature: null, server: 's1', threshold: null, source: 'CONFIG', createdBy: null, createdAt: null }]);
+    expect(rules).toEqual([
+      {
+        id: 'config-1',
+        kind: 'SERVER_DOWN',
+        feature: null,
+        server: 's1',
+        threshold: null,
+        source: 'CONFIG',
+        createdBy: null,
+        createdAt: null,
+      },
+    ]);
     const del = await t.gql(DeleteAlertRuleDocument, { id: 'config-1' });
     expect(del.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
     const missing = await t.gql(DeleteAlertRuleDocument, { id: '00000000-0000-4000-8000-000000000000' });
@@ -314,10 +412,22 @@ describe('licenseAlerts', () => {
   });
 
   test('free below N fires once when it becomes true, resolves once; SERVER_DOWN fires and resolves with the server', async () => {
-    const created = await t.gql(CreateAlertRuleDocument, { kind: 'FREE_BELOW', feature: 'F', server: 's1', threshold: 3 });
+    const created = await t.gql(CreateAlertRuleDocument, {
+      kind: 'FREE_BELOW',
+      feature: 'F',
+      server: 's1',
+      threshold: 3,
+    });
     expect(created.errors).toBeUndefined();
     const rule = created.data!.createAlertRule;
-    expect(rule).toMatchObject({ kind: 'FREE_BELOW', feature: 'F', server: 's1', threshold: 3, source: 'API', createdBy: 'admin' });
+    expect(rule).toMatchObject({
+      kind: 'FREE_BELOW',
+      feature: 'F',
+      server: 's1',
+      threshold: 3,
+      source: 'API',
+      createdBy: 'admin',
+    });
 
     const ws = client(t.url, await t.tokenFor('VIEWER'));
     const alerts = feed(ws, LicenseAlertsDocument, { servers: ['s1'] });
@@ -330,7 +440,13 @@ describe('licenseAlerts', () => {
       await used(8);
       expect(alerts.items).toHaveLength(1);
       expect((await t.gql(ActiveAlertsDocument)).data!.activeAlerts).toEqual([
-        expect.objectContaining({ status: 'FIRING', serverId: 's1', feature: 'F', value: 2, rule: { id: rule.id, kind: 'FREE_BELOW' } }),
+        expect.objectContaining({
+          status: 'FIRING',
+          serverId: 's1',
+          feature: 'F',
+          value: 2,
+          rule: { id: rule.id, kind: 'FREE_BELOW' },
+        }),
       ]);
       await used(6); // 4 free: RESOLVED
       await alerts.until(2);
@@ -342,7 +458,14 @@ describe('licenseAlerts', () => {
       fail = null;
       await used(7); // back: SERVER_DOWN resolves
       await alerts.until(4);
-      expect(alerts.items.map((a) => [a.licenseAlerts.status, a.licenseAlerts.rule.kind, a.licenseAlerts.feature, a.licenseAlerts.value])).toEqual([
+      expect(
+        alerts.items.map((a) => [
+          a.licenseAlerts.status,
+          a.licenseAlerts.rule.kind,
+          a.licenseAlerts.feature,
+          a.licenseAlerts.value,
+        ]),
+      ).toEqual([
         ['FIRING', 'FREE_BELOW', 'F', 2],
         ['RESOLVED', 'FREE_BELOW', 'F', null],
         ['FIRING', 'SERVER_DOWN', null, null],
@@ -370,7 +493,8 @@ describe('licenseAlerts', () => {
 });
 
 const pgDescribe = pgAvailable() ? describe : describe.skip;
-if (!pgAvailable()) console.warn('TEST_DATABASE_URL not set: skipping the cross-replica (PostgreSQL LISTEN/NOTIFY) subscription test');
+if (!pgAvailable())
+  console.warn('TEST_DATABASE_URL not set: skipping the cross-replica (PostgreSQL LISTEN/NOTIFY) subscription test');
 
 pgDescribe('across replicas: two app instances on one PostgreSQL database', () => {
   let a: TestApp;
@@ -386,7 +510,12 @@ pgDescribe('across replicas: two app instances on one PostgreSQL database', () =
     // B: another replica on the same database, whose own reads of the server never change.
     const store = await a.testStore.reopen();
     const config = testConfig([serverConfig('lic', { type: 'flexlm', pollIntervalSeconds: 3600 })]);
-    b = await buildApp({ config, store, sources: { lic: ScriptedSource.constant('lic', snapshot('lic', [feature('F', 1000, 0)])) }, logger: pino({ level: config.logLevel }) });
+    b = await buildApp({
+      config,
+      store,
+      sources: { lic: ScriptedSource.constant('lic', snapshot('lic', [feature('F', 1000, 0)])) },
+      logger: pino({ level: config.logLevel }),
+    });
     bUrl = await b.fastify.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
@@ -394,21 +523,30 @@ pgDescribe('across replicas: two app instances on one PostgreSQL database', () =
     await a?.close();
   });
 
-  test('a subscriber on B receives checkout and usage events produced on A, even past NOTIFY\'s 8000-byte limit', async () => {
+  test("a subscriber on B receives checkout and usage events produced on A, even past NOTIFY's 8000-byte limit", async () => {
     await a.app.services.snapshots.refresh('lic'); // A's baseline
     const ws = client(bUrl, a.adminToken); // same database: A's token works on B
     const outs = feed(ws, CheckoutEventsDocument, { features: ['F'] });
     const usage = feed(ws, FeatureUsageChangedDocument, {});
     await waitFor(() => b.services.events.bus.subscriberCount === 2);
     try {
-      const many = Array.from({ length: 300 }, (_, i) => checkout(`user${i}`, `host-${i}.example.com`, { handle: String(5000 + i) }));
+      const many = Array.from({ length: 300 }, (_, i) =>
+        checkout(`user${i}`, `host-${i}.example.com`, { handle: String(5000 + i) }),
+      );
       current = snapshot('lic', [feature('F', 1000, 300, many)]);
       await a.app.services.snapshots.refresh('lic');
       await outs.until(300, 30_000);
       await usage.until(1);
       expect(outs.items.map((e) => e.checkoutEvents.checkout.username)).toEqual(many.map((c) => c.username));
-      expect(outs.items.every((e) => e.checkoutEvents.type === 'CHECKED_OUT' && e.checkoutEvents.serverId === 'lic')).toBe(true);
-      expect(usage.items[0].featureUsageChanged).toMatchObject({ serverId: 'lic', feature: 'F', previous: { used: 0 }, current: { used: 300, free: 700 } });
+      expect(
+        outs.items.every((e) => e.checkoutEvents.type === 'CHECKED_OUT' && e.checkoutEvents.serverId === 'lic'),
+      ).toBe(true);
+      expect(usage.items[0].featureUsageChanged).toMatchObject({
+        serverId: 'lic',
+        feature: 'F',
+        previous: { used: 0 },
+        current: { used: 300, free: 700 },
+      });
     } finally {
       outs.dispose();
       usage.dispose();

@@ -10,7 +10,13 @@ import { detectFormat, parseIngest } from '../../src/sources/ingest';
 import { fixtureFiles } from '../helpers/fixtures';
 
 const EXTRA = path.resolve(__dirname, '../fixtures/hand-made');
-const files = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.txt')).map((f) => path.join(dir, f)) : []);
+const files = (dir: string) =>
+  fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.txt'))
+        .map((f) => path.join(dir, f))
+    : [];
 const lmstat = [...fixtureFiles('lmstat'), ...files(path.join(EXTRA, 'flexlm'))];
 const rlmstat = [...fixtureFiles('rlmstat'), ...files(path.join(EXTRA, 'rlm'))];
 const NOW = new Date('2026-01-20T12:00:00Z');
@@ -43,14 +49,24 @@ describe('push-mode format detection and parsing', () => {
     const counts = (s: typeof lm.snapshot) => s.features.map((f) => [f.name, f.issued, f.used, f.checkouts.length]);
     expect(counts(again.snapshot)).toEqual(counts(lm.snapshot));
     // the same checkouts, the same history identities
-    const ids = (s: typeof lm.snapshot) => pollRecordOf(s, false, NOW).sessions.map((o) => [o.feature, o.username, o.hostname, o.handle, o.startKey, o.count]);
+    const ids = (s: typeof lm.snapshot) =>
+      pollRecordOf(s, false, NOW).sessions.map((o) => [
+        o.feature,
+        o.username,
+        o.hostname,
+        o.handle,
+        o.startKey,
+        o.count,
+      ]);
     expect(ids(again.snapshot)).toEqual(ids(lm.snapshot));
 
     expect(detectFormat('hello\nworld')).toBeNull();
     expect(parseIngest('hello', 'auto', { serverId: 'x', now: NOW })).toMatchObject({ ok: false, field: 'format' });
     expect(parseIngest('   ', 'auto', { serverId: 'x', now: NOW })).toMatchObject({ ok: false, field: 'text' });
     expect(parseIngest('{not json', 'json', { serverId: 'x', now: NOW })).toMatchObject({ ok: false, field: 'text' });
-    expect(parseIngest('{"summaryByFeature": [{"info": {"name": 3}}]}', 'json', { serverId: 'x', now: NOW })).toMatchObject({ ok: false, field: 'text' });
+    expect(
+      parseIngest('{"summaryByFeature": [{"info": {"name": 3}}]}', 'json', { serverId: 'x', now: NOW }),
+    ).toMatchObject({ ok: false, field: 'text' });
   });
 
   test('what a DOWN server or a stale state records: nothing but the cursor', () => {
@@ -60,6 +76,12 @@ describe('push-mode format detection and parsing', () => {
     if (!r.ok) throw new Error('no parse');
     expect(r.snapshot.status).not.toBe('UP');
     const rec = pollRecordOf(r.snapshot, false, NOW);
-    expect(rec).toMatchObject({ status: r.snapshot.status, sessions: [], closableFeatures: [], closeAbsent: false, samples: [] });
+    expect(rec).toMatchObject({
+      status: r.snapshot.status,
+      sessions: [],
+      closableFeatures: [],
+      closeAbsent: false,
+      samples: [],
+    });
   });
 });

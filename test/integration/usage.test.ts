@@ -3,9 +3,23 @@
  * Feature.history / Feature.utilizationHistogram (batched), the Instabase-shaped REST routes with their 400s, and
  * push mode (mutation and POST /api/v1/ingest) by role.
  */
-import { FeatureChartsDocument, IngestLicenseStatusDocument, ResourceUsageDocument, UsageDocument } from '../generated/graphql';
+import {
+  FeatureChartsDocument,
+  IngestLicenseStatusDocument,
+  ResourceUsageDocument,
+  UsageDocument,
+} from '../generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
-import { at, ClockedSource, historyServer, MIN, scenarioAnswer, SCENARIO_POLLS, T0, TestClock } from '../helpers/history';
+import {
+  at,
+  ClockedSource,
+  historyServer,
+  MIN,
+  scenarioAnswer,
+  SCENARIO_POLLS,
+  T0,
+  TestClock,
+} from '../helpers/history';
 import { storeDrivers } from '../helpers/store';
 
 const secs = (d: Date) => String(Math.floor(d.getTime() / 1000));
@@ -62,17 +76,69 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
   afterAll(() => t?.close());
 
   test('usage(groupBy: [FEATURE, TIME], bucket: DAY) with every row field', async () => {
-    const res = await t.gql(UsageDocument, { groupBy: ['FEATURE', 'TIME'], bucket: 'DAY', filter: { earliestTime: JAN4.toISOString(), latestTime: JAN6.toISOString() } });
+    const res = await t.gql(UsageDocument, {
+      groupBy: ['FEATURE', 'TIME'],
+      bucket: 'DAY',
+      filter: { earliestTime: JAN4.toISOString(), latestTime: JAN6.toISOString() },
+    });
     expect(res.errors).toBeUndefined();
     const rows = res.data!.usage;
     expect(rows).toEqual([
-      { bucketStart: '2026-01-04T00:00:00.000Z', server: null, feature: 'FEAT_A', version: null, user: null, host: null, sessions: 1, licenseSeconds: 300, licenseHours: 300 / 3600, peakInUse: null, averageInUse: null, distinctUsers: 1, firstSeen: at(-5).toISOString(), lastSeen: at(0).toISOString() },
-      { bucketStart: '2026-01-05T00:00:00.000Z', server: null, feature: 'FEAT_A', version: null, user: null, host: null, sessions: 2, licenseSeconds: 7260, licenseHours: 7260 / 3600, peakInUse: 3, averageInUse: rows[1].averageInUse, distinctUsers: 2, firstSeen: at(0).toISOString(), lastSeen: at(60).toISOString() },
-      { bucketStart: '2026-01-05T00:00:00.000Z', server: null, feature: 'FEAT_B', version: null, user: null, host: null, sessions: 1, licenseSeconds: 1140, licenseHours: 1140 / 3600, peakInUse: 1, averageInUse: rows[2].averageInUse, distinctUsers: 1, firstSeen: at(31).toISOString(), lastSeen: at(50).toISOString() },
+      {
+        bucketStart: '2026-01-04T00:00:00.000Z',
+        server: null,
+        feature: 'FEAT_A',
+        version: null,
+        user: null,
+        host: null,
+        sessions: 1,
+        licenseSeconds: 300,
+        licenseHours: 300 / 3600,
+        peakInUse: null,
+        averageInUse: null,
+        distinctUsers: 1,
+        firstSeen: at(-5).toISOString(),
+        lastSeen: at(0).toISOString(),
+      },
+      {
+        bucketStart: '2026-01-05T00:00:00.000Z',
+        server: null,
+        feature: 'FEAT_A',
+        version: null,
+        user: null,
+        host: null,
+        sessions: 2,
+        licenseSeconds: 7260,
+        licenseHours: 7260 / 3600,
+        peakInUse: 3,
+        averageInUse: rows[1].averageInUse,
+        distinctUsers: 2,
+        firstSeen: at(0).toISOString(),
+        lastSeen: at(60).toISOString(),
+      },
+      {
+        bucketStart: '2026-01-05T00:00:00.000Z',
+        server: null,
+        feature: 'FEAT_B',
+        version: null,
+        user: null,
+        host: null,
+        sessions: 1,
+        licenseSeconds: 1140,
+        licenseHours: 1140 / 3600,
+        peakInUse: 1,
+        averageInUse: rows[2].averageInUse,
+        distinctUsers: 1,
+        firstSeen: at(31).toISOString(),
+        lastSeen: at(50).toISOString(),
+      },
     ]);
     expect(rows[1].averageInUse).toBeCloseTo(110 / 60, 10);
     expect(rows[2].averageInUse).toBeCloseTo(20 / 60, 10);
-    const single = await t.gql(UsageDocument, { groupBy: ['SERVER', 'USER'], filter: { servers: ['eda'], earliestTime: JAN4.toISOString() } });
+    const single = await t.gql(UsageDocument, {
+      groupBy: ['SERVER', 'USER'],
+      filter: { servers: ['eda'], earliestTime: JAN4.toISOString() },
+    });
     expect(single.data!.usage.map((r) => [r.server, r.user, r.sessions, r.licenseSeconds])).toEqual([
       ['eda', 'alice', 2, 2940],
       ['eda', 'bob', 1, 5760],
@@ -85,7 +151,10 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
     const zone = await t.gql(UsageDocument, { groupBy: ['TIME'], timeZone: 'Mars/Olympus' });
     expect(zone.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['timeZone'] });
     expect(zone.errors![0].message).toContain('timeZone');
-    const order = await t.gql(UsageDocument, { groupBy: [], filter: { earliestTime: at(10).toISOString(), latestTime: at(0).toISOString() } });
+    const order = await t.gql(UsageDocument, {
+      groupBy: [],
+      filter: { earliestTime: at(10).toISOString(), latestTime: at(0).toISOString() },
+    });
     expect(order.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: ['filter.latestTime'] });
     const bucket = await t.gql(UsageDocument, { groupBy: ['FEATURE'], bucket: 'DAY' });
     expect(bucket.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'bucket' });
@@ -93,7 +162,9 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
 
   test('resourceUsage: totals per feature', async () => {
     const res = await t.gql(ResourceUsageDocument, { startTime: JAN4.toISOString(), endTime: JAN6.toISOString() });
-    expect(res.data!.resourceUsage.map((r) => [r.feature, r.sessions, r.licenseSeconds, r.distinctUsers, r.peakInUse])).toEqual([
+    expect(
+      res.data!.resourceUsage.map((r) => [r.feature, r.sessions, r.licenseSeconds, r.distinctUsers, r.peakInUse]),
+    ).toEqual([
       ['FEAT_A', 2, 7560, 2, 3],
       ['FEAT_B', 1, 1140, 1, 1],
     ]);
@@ -105,11 +176,25 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
     const history = jest.spyOn(t.app.services.store.usage, 'history');
     const histogram = jest.spyOn(t.app.services.store.usage, 'histogram');
     try {
-      const res = await t.gql(FeatureChartsDocument, { filter: { servers: ['eda'] }, since: at(-60).toISOString(), until: at(60).toISOString(), bucket: 'HOUR' });
+      const res = await t.gql(FeatureChartsDocument, {
+        filter: { servers: ['eda'] },
+        since: at(-60).toISOString(),
+        until: at(60).toISOString(),
+        bucket: 'HOUR',
+      });
       expect(res.errors).toBeUndefined();
       const [a, b] = res.data!.licenseReport.summaryByFeature;
       expect(a.info.name).toBe('FEAT_A');
-      expect(a.history).toEqual([{ bucketStart: at(0).toISOString(), issued: 4, used: a.history[0].used, peak: 3, peakQueued: 0, knownSeconds: 3600 }]);
+      expect(a.history).toEqual([
+        {
+          bucketStart: at(0).toISOString(),
+          issued: 4,
+          used: a.history[0].used,
+          peak: 3,
+          peakQueued: 0,
+          knownSeconds: 3600,
+        },
+      ]);
       expect(a.history[0].used).toBeCloseTo(110 / 60, 10);
       expect(a.utilizationHistogram).toEqual({
         since: at(-60).toISOString(),
@@ -129,7 +214,12 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
       expect(history).toHaveBeenCalledTimes(1);
       expect(history.mock.calls[0][0]).toHaveLength(2);
       expect(histogram).toHaveBeenCalledTimes(1);
-      const tooMany = await t.gql(FeatureChartsDocument, { filter: { servers: ['eda'], features: ['FEAT_A'] }, since: '2020-01-01T00:00:00Z', until: at(0).toISOString(), bucket: 'HOUR' });
+      const tooMany = await t.gql(FeatureChartsDocument, {
+        filter: { servers: ['eda'], features: ['FEAT_A'] },
+        since: '2020-01-01T00:00:00Z',
+        until: at(0).toISOString(),
+        bucket: 'HOUR',
+      });
       expect(tooMany.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'bucket' });
     } finally {
       history.mockRestore();
@@ -138,24 +228,64 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
   });
 
   test('REST /api/v1/license-service/usage: the Instabase-style string fields, group_by mapping, single license', async () => {
-    const res = await t.get(`/api/v1/license-service/usage?group_by=ProductName,TimestampInSecs,CreditID&earliest_time=${secs(JAN4)}&latest_time=${secs(JAN6)}`);
+    const res = await t.get(
+      `/api/v1/license-service/usage?group_by=ProductName,TimestampInSecs,CreditID&earliest_time=${secs(JAN4)}&latest_time=${secs(JAN6)}`,
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as { usage_metrics: Array<Record<string, string>> };
     expect(body.usage_metrics).toHaveLength(3);
     const m = body.usage_metrics[1];
     expect(Object.keys(m).slice(0, 17)).toEqual([
-      'ib_license_id', 'product_name', 'resource_name', 'product_resource_id', 'credit_id', 'timestamp_in_secs', 'usage_amount', 'credit_cost',
-      'solution_id', 'solution_name', 'user_account_id', 'product_version', 'assignment_id', 'job_id', 'tags', 'solution_version', 'solution_owner',
+      'ib_license_id',
+      'product_name',
+      'resource_name',
+      'product_resource_id',
+      'credit_id',
+      'timestamp_in_secs',
+      'usage_amount',
+      'credit_cost',
+      'solution_id',
+      'solution_name',
+      'user_account_id',
+      'product_version',
+      'assignment_id',
+      'job_id',
+      'tags',
+      'solution_version',
+      'solution_owner',
     ]);
     expect(Object.values(m).every((v) => typeof v === 'string')).toBe(true);
-    expect(m).toMatchObject({ ib_license_id: '', product_name: 'FEAT_A', resource_name: 'FEAT_A', timestamp_in_secs: secs(new Date(T0)), usage_amount: '7260', credit_cost: '0', product_version: 'ANY', user_account_id: '', sessions: '2', peak_in_use: '3', distinct_users: '2' });
-    const one = await t.get(`/api/v1/license-service/usage/eda?group_by=IBLicenseID,UserAccountID,ProductVersion&product_name=FEAT_*&user_account_id=alice`);
+    expect(m).toMatchObject({
+      ib_license_id: '',
+      product_name: 'FEAT_A',
+      resource_name: 'FEAT_A',
+      timestamp_in_secs: secs(new Date(T0)),
+      usage_amount: '7260',
+      credit_cost: '0',
+      product_version: 'ANY',
+      user_account_id: '',
+      sessions: '2',
+      peak_in_use: '3',
+      distinct_users: '2',
+    });
+    const one = await t.get(
+      `/api/v1/license-service/usage/eda?group_by=IBLicenseID,UserAccountID,ProductVersion&product_name=FEAT_*&user_account_id=alice`,
+    );
     expect(one.status).toBe(200);
-    expect(((await one.json()) as { usage_metrics: Array<Record<string, string>> }).usage_metrics.map((r) => [r.ib_license_id, r.user_account_id, r.product_version, r.usage_amount])).toEqual([
+    expect(
+      ((await one.json()) as { usage_metrics: Array<Record<string, string>> }).usage_metrics.map((r) => [
+        r.ib_license_id,
+        r.user_account_id,
+        r.product_version,
+        r.usage_amount,
+      ]),
+    ).toEqual([
       ['eda', 'alice', 'v2.0', '1800'],
       ['eda', 'alice', 'v3.1', '1140'],
     ]);
-    const dflt = (await (await t.get(`/api/v1/license-service/usage?earliest_time=${secs(JAN4)}&latest_time=${secs(JAN6)}`)).json()) as { usage_metrics: Array<Record<string, string>> };
+    const dflt = (await (
+      await t.get(`/api/v1/license-service/usage?earliest_time=${secs(JAN4)}&latest_time=${secs(JAN6)}`)
+    ).json()) as { usage_metrics: Array<Record<string, string>> };
     expect(dflt.usage_metrics.map((r) => [r.ib_license_id, r.usage_amount])).toEqual([['eda', String(7560 + 1140)]]);
   });
 
@@ -185,24 +315,58 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
     const res = await t.get(`/api/v1/license-service/resource_usage?start_time=${secs(JAN4)}&end_time=${secs(JAN6)}`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ license_resource_usages: { FEAT_A: '7560', FEAT_B: '1140' } });
-    const ns = await t.get(`/api/v1/license-service/resource_usage?start_time=${BigInt(T0) * 1_000_000n}&end_time=${BigInt(T0 + 30 * MIN) * 1_000_000n}`);
+    const ns = await t.get(
+      `/api/v1/license-service/resource_usage?start_time=${BigInt(T0) * 1_000_000n}&end_time=${BigInt(T0 + 30 * MIN) * 1_000_000n}`,
+    );
     expect(await ns.json()).toEqual({ license_resource_usages: { FEAT_A: String(1500 + 18 * 60 * 2), FEAT_B: '0' } });
   });
 
   test('push mode: UPLOADER pushes lmstat text over REST, then closes a checkout; usage sees it', async () => {
     const uploader = await t.tokenFor('UPLOADER');
     clock.set(at(60));
-    const first = await fetch(`${t.url}/api/v1/ingest?server=pushed&format=lmstat`, { method: 'POST', headers: { authorization: `Bearer ${uploader}`, 'content-type': 'text/plain' }, body: LMSTAT([GINA, HANK]) });
+    const first = await fetch(`${t.url}/api/v1/ingest?server=pushed&format=lmstat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${uploader}`, 'content-type': 'text/plain' },
+      body: LMSTAT([GINA, HANK]),
+    });
     expect(first.status).toBe(200);
-    expect(await first.json()).toMatchObject({ server: 'pushed', format: 'lmstat', status: 'UP', features: 1, checkouts: 2, sessionsOpened: 2, sessionsClosed: 0, skipped: false });
+    expect(await first.json()).toMatchObject({
+      server: 'pushed',
+      format: 'lmstat',
+      status: 'UP',
+      features: 1,
+      checkouts: 2,
+      sessionsOpened: 2,
+      sessionsClosed: 0,
+      skipped: false,
+    });
     clock.set(at(70));
-    const second = await t.gql(IngestLicenseStatusDocument, { server: 'pushed', text: LMSTAT([GINA], '01:10') }, uploader);
+    const second = await t.gql(
+      IngestLicenseStatusDocument,
+      { server: 'pushed', text: LMSTAT([GINA], '01:10') },
+      uploader,
+    );
     expect(second.errors).toBeUndefined();
-    expect(second.data!.ingestLicenseStatus).toMatchObject({ server: 'pushed', format: 'LMSTAT', checkouts: 1, sessionsOpened: 0, sessionsClosed: 1, valid: true });
+    expect(second.data!.ingestLicenseStatus).toMatchObject({
+      server: 'pushed',
+      format: 'LMSTAT',
+      checkouts: 1,
+      sessionsOpened: 0,
+      sessionsClosed: 1,
+      valid: true,
+    });
     const sessions = await t.app.services.store.usage.sessions('pushed');
     // both started more than one poll interval (10 min) before the server's first observation (the first push's
     // capture time, 01:00): their reported starts are kept, license-hours count from 01:00
-    expect(sessions.map((s) => [s.username, s.count, s.reportedStart?.toISOString(), s.startedAt.toISOString(), s.endedAt?.toISOString() ?? null])).toEqual([
+    expect(
+      sessions.map((s) => [
+        s.username,
+        s.count,
+        s.reportedStart?.toISOString(),
+        s.startedAt.toISOString(),
+        s.endedAt?.toISOString() ?? null,
+      ]),
+    ).toEqual([
       ['gina', 1, at(30).toISOString(), at(60).toISOString(), null],
       ['hank', 2, at(45).toISOString(), at(60).toISOString(), at(65).toISOString()],
     ]);
@@ -219,26 +383,43 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
   test('push mode: JSON auto-detected; VIEWER gets 403 / FORBIDDEN; bad input 400 / 404', async () => {
     const admin = t.adminToken;
     clock.set(at(80));
-    const json = JSON.stringify({ summaryByFeature: [{ info: { name: 'FEAT_P', issued: 5, used: 0, free: 5 }, checkouts: [], valid: true }], valid: true });
+    const json = JSON.stringify({
+      summaryByFeature: [{ info: { name: 'FEAT_P', issued: 5, used: 0, free: 5 }, checkouts: [], valid: true }],
+      valid: true,
+    });
     const ok = await t.gql(IngestLicenseStatusDocument, { server: 'pushed', format: 'AUTO', text: json }, admin);
-    expect(ok.data!.ingestLicenseStatus).toMatchObject({ format: 'JSON', features: 1, checkouts: 0, sessionsClosed: 1 });
+    expect(ok.data!.ingestLicenseStatus).toMatchObject({
+      format: 'JSON',
+      features: 1,
+      checkouts: 0,
+      sessionsClosed: 1,
+    });
 
     const viewer = await t.tokenFor('VIEWER');
-    const rest = await fetch(`${t.url}/api/v1/ingest?server=pushed`, { method: 'POST', headers: { authorization: `Bearer ${viewer}` }, body: json });
+    const rest = await fetch(`${t.url}/api/v1/ingest?server=pushed`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${viewer}` },
+      body: json,
+    });
     expect(rest.status).toBe(403);
     expect(await rest.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
     const gql = await t.gql(IngestLicenseStatusDocument, { server: 'pushed', text: json }, viewer);
     expect(gql.errors![0].extensions!.code).toBe('FORBIDDEN');
     expect((await fetch(`${t.url}/api/v1/ingest?server=pushed`, { method: 'POST', body: json })).status).toBe(401);
 
-    const post = (q: string, body: string) => fetch(`${t.url}/api/v1/ingest${q}`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body });
+    const post = (q: string, body: string) =>
+      fetch(`${t.url}/api/v1/ingest${q}`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body });
     const garbage = await post('?server=pushed', 'hello world');
     expect(garbage.status).toBe(400);
     expect(((await garbage.json()) as { error: { message: string } }).error.message).toContain('parameter format');
     expect((await post('?server=pushed&format=xml', json)).status).toBe(400);
     expect((await post('', json)).status).toBe(400);
     expect((await post('?server=nope', json)).status).toBe(404);
-    const badJson = await t.gql(IngestLicenseStatusDocument, { server: 'pushed', format: 'JSON', text: '{"summaryByFeature": 3}' }, admin);
+    const badJson = await t.gql(
+      IngestLicenseStatusDocument,
+      { server: 'pushed', format: 'JSON', text: '{"summaryByFeature": 3}' },
+      admin,
+    );
     expect(badJson.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'text' });
     const big = await post('?server=pushed&format=lmstat', 'x'.repeat(16 * 1024 * 1024 + 1));
     expect(big.status).toBe(413);

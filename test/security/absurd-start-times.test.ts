@@ -15,7 +15,13 @@ function summary(capturedAt: string, checkouts: Array<{ username: string; starte
     summaryByFeature: [
       {
         info: { name: 'FEAT_X', issued: 10, used: checkouts.length, free: 10 - checkouts.length },
-        checkouts: checkouts.map((c, i) => ({ username: c.username, hostname: 'ws', startTime: 'x', serverInfo: `lic/27000 ${i}`, startedAt: c.startedAt })),
+        checkouts: checkouts.map((c, i) => ({
+          username: c.username,
+          hostname: 'ws',
+          startTime: 'x',
+          serverInfo: `lic/27000 ${i}`,
+          startedAt: c.startedAt,
+        })),
         valid: true,
       },
     ],
@@ -30,13 +36,20 @@ describe('absurd pushed start times', () => {
 
   beforeAll(async () => {
     clock = new TestClock(T0);
-    t = await startTestApp({ servers: [historyServer('isolated', { type: 'ingest', address: undefined, pollIntervalSeconds: 60 })], build: { now: clock.now } });
+    t = await startTestApp({
+      servers: [historyServer('isolated', { type: 'ingest', address: undefined, pollIntervalSeconds: 60 })],
+      build: { now: clock.now },
+    });
   });
   afterAll(() => t?.close());
 
   const push = async (body: string) => {
     const token = await t.tokenFor('UPLOADER');
-    const res = await fetch(`${t.url}/api/v1/ingest?server=isolated&format=json`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    const res = await fetch(`${t.url}/api/v1/ingest?server=isolated&format=json`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+    });
     expect(res.status).toBe(200);
     return res.json() as Promise<Record<string, unknown>>;
   };
@@ -50,7 +63,9 @@ describe('absurd pushed start times', () => {
     ];
     expect(await push(summary(new Date(T0).toISOString(), bad))).toMatchObject({ checkouts: 4, sessionsOpened: 4 });
 
-    const live = await t.raw('{ feature(name: "FEAT_X", server: "isolated") { checkouts { username startedAt issues { code } } } }');
+    const live = await t.raw(
+      '{ feature(name: "FEAT_X", server: "isolated") { checkouts { username startedAt issues { code } } } }',
+    );
     expect(live.errors).toBeUndefined();
     expect(live.data.feature.checkouts).toEqual([
       { username: 'epoch', startedAt: '1970-01-01T00:00:00.000Z', issues: [{ code: 'START_IMPLAUSIBLE' }] },
@@ -72,9 +87,13 @@ describe('absurd pushed start times', () => {
       { user: 'year1', licenseSeconds: 300 },
     ]);
 
-    const res = await fetch(`${t.url}/license/report?from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+    const res = await fetch(`${t.url}/license/report?from=2026-01-01T00:00:00Z&to=2026-04-01T00:00:00Z`, {
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
     expect(res.status).toBe(200);
-    const report = (await res.json()) as { usage: Array<{ serverId?: string; server?: string; feature: string; licenseHours: number; sessions: number }> };
+    const report = (await res.json()) as {
+      usage: Array<{ serverId?: string; server?: string; feature: string; licenseHours: number; sessions: number }>;
+    };
     const rows = report.usage.filter((u) => u.feature === 'FEAT_X');
     expect(rows.reduce((n, u) => n + u.licenseHours, 0)).toBeCloseTo((3 * 300 + 330) / 3600, 2); // the report rounds hours to 3 decimals (was ~500,000 h each)
   });

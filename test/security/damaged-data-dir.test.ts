@@ -65,7 +65,13 @@ describe('a damaged PGlite data directory', () => {
   it('with corrupt files: openStore says which directory is damaged and how to restore it', async () => {
     const dir = copy('corrupt');
     const garbage = Buffer.alloc(65536, 0x5a);
-    for (const f of ['base/5/1259', ...fs.readdirSync(path.join(dir, 'pg_wal')).filter((n) => /^[0-9A-F]{24}$/.test(n)).map((n) => `pg_wal/${n}`)]) {
+    for (const f of [
+      'base/5/1259',
+      ...fs
+        .readdirSync(path.join(dir, 'pg_wal'))
+        .filter((n) => /^[0-9A-F]{24}$/.test(n))
+        .map((n) => `pg_wal/${n}`),
+    ]) {
       const fd = fs.openSync(path.join(dir, f), 'r+');
       fs.writeSync(fd, garbage, 0, garbage.length, 0);
       fs.closeSync(fd);

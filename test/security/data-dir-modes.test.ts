@@ -40,7 +40,11 @@ describe('PGlite data directory modes', () => {
     const logger: StoreLogger = { info() {}, warn: (m) => warnings.push(m), error() {} };
     const again = await openStore({ dataDir: dir, logger });
     expect(looseModes(dir)).toEqual([]);
-    expect(warnings.find((w) => w.includes('tightened the modes of'))).toMatch(new RegExp(`tightened the modes of \\d{3,} entries \\(\\., .*\\) in ${dir.replace(/[/.]/g, '\\$&')} to 0700/0600`));
+    expect(warnings.find((w) => w.includes('tightened the modes of'))).toMatch(
+      new RegExp(
+        `tightened the modes of \\d{3,} entries \\(\\., .*\\) in ${dir.replace(/[/.]/g, '\\$&')} to 0700/0600`,
+      ),
+    );
     expect((await again.users.list()).map((u) => u.username)).toContain('bob');
     await again.close();
     expect(looseModes(dir)).toEqual([]);

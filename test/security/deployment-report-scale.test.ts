@@ -16,7 +16,11 @@ describe.each(storeDrivers())('deployment report with more than 100,000 usage ro
   const clock = new TestClock(Date.UTC(2026, 1, 1, 2, 0));
 
   beforeAll(async () => {
-    t = await startTestApp({ driver, servers: [historyServer('eda', { type: 'ingest', address: undefined })], build: { now: clock.now } });
+    t = await startTestApp({
+      driver,
+      servers: [historyServer('eda', { type: 'ingest', address: undefined })],
+      build: { now: clock.now },
+    });
     // One hour of one user on each of 100,001 features on 2026-01-10, written in bulk as the history writer's
     // rollups would hold it (usage_daily per user, usage_daily_totals with the users bitmap).
     const db = t.app.services.store.db;
@@ -40,8 +44,26 @@ describe.each(storeDrivers())('deployment report with more than 100,000 usage ro
       const report = (await res.json()) as { usage: Array<Record<string, unknown>>; period: unknown };
       expect(report.period).toEqual({ from: '2025-03-01T00:00:00.000Z', to: '2026-02-01T02:00:00.000Z' });
       expect(report.usage).toHaveLength(FEATURES);
-      expect(report.usage[0]).toEqual({ month: '2026-01', server: 'eda', feature: 'F000001', sessions: 1, licenseHours: 1, peakInUse: 0, distinctUsers: 1, issued: null });
-      expect(report.usage[FEATURES - 1]).toEqual({ month: '2026-01', server: 'eda', feature: 'F100001', sessions: 1, licenseHours: 1, peakInUse: 0, distinctUsers: 1, issued: null });
+      expect(report.usage[0]).toEqual({
+        month: '2026-01',
+        server: 'eda',
+        feature: 'F000001',
+        sessions: 1,
+        licenseHours: 1,
+        peakInUse: 0,
+        distinctUsers: 1,
+        issued: null,
+      });
+      expect(report.usage[FEATURES - 1]).toEqual({
+        month: '2026-01',
+        server: 'eda',
+        feature: 'F100001',
+        sessions: 1,
+        licenseHours: 1,
+        peakInUse: 0,
+        distinctUsers: 1,
+        issued: null,
+      });
       expect(report.usage.reduce((n, u) => n + (u.licenseHours as number), 0)).toBe(FEATURES);
     }
   }, 180_000);

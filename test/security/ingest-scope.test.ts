@@ -24,10 +24,15 @@ const LMSTAT = readFixture('lmstat/mjtrangoni__flexlm_exporter__lmstat_app2.txt'
 /** The simulator's features are FTX_*, MATLAB...: this one exists only in the pushed text. */
 const FAKE = LMSTAT.replace(/feature2\b/g, 'FAKE_FEATURE');
 const BIN = path.resolve(__dirname, '../../bin/licensegraph.js');
-const INGEST_MUTATION = 'mutation($server: String!, $text: String!) { ingestLicenseStatus(server: $server, format: LMSTAT, text: $text) { server features checkouts sessionsOpened } }';
+const INGEST_MUTATION =
+  'mutation($server: String!, $text: String!) { ingestLicenseStatus(server: $server, format: LMSTAT, text: $text) { server features checkouts sessionsOpened } }';
 
 const push = (url: string, token: string, server: string, body: string) =>
-  fetch(`${url}/api/v1/ingest?server=${server}&format=lmstat`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body });
+  fetch(`${url}/api/v1/ingest?server=${server}&format=lmstat`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+    body,
+  });
 
 describe.each(storeDrivers())('push scope on %s', (driver) => {
   let t: TestApp;
@@ -36,14 +41,21 @@ describe.each(storeDrivers())('push scope on %s', (driver) => {
   beforeAll(async () => {
     t = await startTestApp({
       driver,
-      servers: [{ ...DEFAULT_SIMULATOR }, historyServer('isolated', { type: 'ingest', address: undefined }), historyServer('remote', { type: 'ingest', address: undefined })],
+      servers: [
+        { ...DEFAULT_SIMULATOR },
+        historyServer('isolated', { type: 'ingest', address: undefined }),
+        historyServer('remote', { type: 'ingest', address: undefined }),
+      ],
       build: { now: clock.now },
     });
   });
   afterAll(() => t?.close());
 
   const featureNames = async (server: string) => {
-    const r = await t.raw('query($s: [String!]) { licenseReport(filter: { servers: $s }) { summaryByFeature { info { name } } } }', { s: [server] });
+    const r = await t.raw(
+      'query($s: [String!]) { licenseReport(filter: { servers: $s }) { summaryByFeature { info { name } } } }',
+      { s: [server] },
+    );
     return r.data.licenseReport.summaryByFeature.map((f: { info: { name: string } }) => f.info.name) as string[];
   };
 
@@ -88,7 +100,9 @@ describe.each(storeDrivers())('push scope on %s', (driver) => {
     expect(created.data.createAccessToken.accessToken.servers).toEqual(['isolated']);
     const scoped: string = created.data.createAccessToken.token;
     const rows = await t.raw('{ accessTokens { username servers } }');
-    expect(rows.data.accessTokens.filter((r: { username: string }) => r.username === 'agent-isolated')).toEqual([{ username: 'agent-isolated', servers: ['isolated'] }]);
+    expect(rows.data.accessTokens.filter((r: { username: string }) => r.username === 'agent-isolated')).toEqual([
+      { username: 'agent-isolated', servers: ['isolated'] },
+    ]);
 
     clock.set(clock.ms + 60_000);
     expect((await push(t.url, scoped, 'isolated', LMSTAT)).status).toBe(200);
@@ -104,10 +118,14 @@ describe.each(storeDrivers())('push scope on %s', (driver) => {
   });
 
   test('a scope must name configured ingest-type servers', async () => {
-    const polled = await t.raw('mutation { createAccessToken(username: "agent-isolated", servers: ["simulator"]) { token } }');
+    const polled = await t.raw(
+      'mutation { createAccessToken(username: "agent-isolated", servers: ["simulator"]) { token } }',
+    );
     expect(polled.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'servers' });
     expect(polled.errors![0].message).toContain('"simulator" is of type simulator');
-    const unknown = await t.raw('mutation { createAccessToken(username: "agent-isolated", servers: ["nowhere"]) { token } }');
+    const unknown = await t.raw(
+      'mutation { createAccessToken(username: "agent-isolated", servers: ["nowhere"]) { token } }',
+    );
     expect(unknown.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'servers' });
   });
 });
@@ -124,8 +142,16 @@ describe('licensegraph token create --server (CLI)', () => {
   test('stores the scope, repeatable; the token then pushes to those servers only', async () => {
     if (pgAvailable()) db = await createTestDatabase();
     const config = path.join(dir, 'servers.yaml');
-    fs.writeFileSync(config, 'servers:\n  - { id: isolated, type: ingest }\n  - { id: lab, type: ingest }\n  - { id: remote, type: ingest }\n  - { id: sim, type: simulator }\n');
-    const env = { ...process.env, LICENSEGRAPH_CONFIG: config, LICENSEGRAPH_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: db?.databaseUrl ?? '' };
+    fs.writeFileSync(
+      config,
+      'servers:\n  - { id: isolated, type: ingest }\n  - { id: lab, type: ingest }\n  - { id: remote, type: ingest }\n  - { id: sim, type: simulator }\n',
+    );
+    const env = {
+      ...process.env,
+      LICENSEGRAPH_CONFIG: config,
+      LICENSEGRAPH_DATA_DIR: path.join(dir, 'data'),
+      DATABASE_URL: db?.databaseUrl ?? '',
+    };
     const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env });
     expect(cli('user', 'create', '--username', 'agent', '--role', 'UPLOADER').status).toBe(0);
     const bad = cli('token', 'create', '--username', 'agent', '--server', 'sim');
@@ -137,7 +163,15 @@ describe('licensegraph token create --server (CLI)', () => {
     const token = made.stdout.trim();
 
     const store = await openStore(db ? { databaseUrl: db.databaseUrl } : { dataDir: path.join(dir, 'data') });
-    const app = await buildApp({ config: testConfig([historyServer('isolated', { type: 'ingest' }), historyServer('lab', { type: 'ingest' }), historyServer('remote', { type: 'ingest' })]), store, logger: pino({ level: 'silent' }) });
+    const app = await buildApp({
+      config: testConfig([
+        historyServer('isolated', { type: 'ingest' }),
+        historyServer('lab', { type: 'ingest' }),
+        historyServer('remote', { type: 'ingest' }),
+      ]),
+      store,
+      logger: pino({ level: 'silent' }),
+    });
     try {
       expect((await store.tokens.list()).map((i) => i.servers)).toEqual([['isolated', 'lab']]);
       const url = await app.fastify.listen({ port: 0, host: '127.0.0.1' });

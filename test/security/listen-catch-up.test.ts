@@ -26,7 +26,8 @@ describePg('a replica whose LISTEN connection was down catches up from the store
     await ts?.cleanup();
   });
 
-  const transportOf = (app: App) => (app.services.events.bus as unknown as { opts: { transport: PgNotifyTransport } }).opts.transport;
+  const transportOf = (app: App) =>
+    (app.services.events.bus as unknown as { opts: { transport: PgNotifyTransport } }).opts.transport;
 
   it('delivers the events published meanwhile and agrees on activeAlerts', async () => {
     ts = await createTestStore('postgres');
@@ -34,8 +35,14 @@ describePg('a replica whose LISTEN connection was down catches up from the store
     let down = false;
     let used = 2;
     const up = snapshot('s1', [feature('MATLAB', 10, 2)]);
-    const src = new ScriptedSource('s1', () => (down ? { ...up, status: 'DOWN', error: 'lmgrd is not running', features: [] } : { ...up, features: [feature('MATLAB', 10, used)] }));
-    const config = testConfig([serverConfig('s1', { maxAgeSeconds: 0 })], { alerts: [{ kind: 'SERVER_DOWN', feature: null, server: null, threshold: null }] });
+    const src = new ScriptedSource('s1', () =>
+      down
+        ? { ...up, status: 'DOWN', error: 'lmgrd is not running', features: [] }
+        : { ...up, features: [feature('MATLAB', 10, used)] },
+    );
+    const config = testConfig([serverConfig('s1', { maxAgeSeconds: 0 })], {
+      alerts: [{ kind: 'SERVER_DOWN', feature: null, server: null, threshold: null }],
+    });
     const logger = pino({ level: 'silent' });
     const a = await buildApp({ config, store: ts.store, sources: { s1: src }, logger });
     apps.push(a);
@@ -72,7 +79,7 @@ describePg('a replica whose LISTEN connection was down catches up from the store
     expect(await until(() => a.services.alerts.activeAlerts().length === 1, 5000)).toBe(true);
     // Wait for A's publish to be in the log, then check it happened while B was not listening.
     let published = false;
-    for (const deadline = Date.now() + 5000; !published && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 5000; !published && Date.now() < deadline;) {
       published = (await ts.store.liveEvents.latestId()) >= before + 2;
       if (!published) await new Promise((r) => setTimeout(r, 20));
     }
@@ -85,9 +92,13 @@ describePg('a replica whose LISTEN connection was down catches up from the store
     expect(tb.listening).toBe(true);
     expect(tb.stats.caughtUp).toBeGreaterThanOrEqual(1);
     const alert = got.find((e) => e.kind === 'alert');
-    expect(alert).toMatchObject({ kind: 'alert', data: { status: 'FIRING', serverId: 's1', rule: { kind: 'SERVER_DOWN' } } });
+    expect(alert).toMatchObject({
+      kind: 'alert',
+      data: { status: 'FIRING', serverId: 's1', rule: { kind: 'SERVER_DOWN' } },
+    });
     expect(got.some((e) => e.kind === 'usage' && e.data.feature === 'MATLAB' && e.data.current?.used === 5)).toBe(true);
-    const keys = (app: App) => app.services.alerts.activeAlerts().map((x) => `${x.rule.id}/${x.serverId}/${x.status}/${x.id}`);
+    const keys = (app: App) =>
+      app.services.alerts.activeAlerts().map((x) => `${x.rule.id}/${x.serverId}/${x.status}/${x.id}`);
     expect(keys(b)).toEqual(keys(a));
     expect(keys(b)).toHaveLength(1);
     await sub.return();

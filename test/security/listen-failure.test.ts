@@ -32,7 +32,13 @@ describe('serve on a port that is already taken', () => {
   });
 
   it('exits non-zero within 2 s of failing to listen, releasing the data directory for a corrected restart', async () => {
-    const env = { PORT: String(port), HOST: '127.0.0.1', LICENSEGRAPH_DATA_DIR: dataDir, LOG_LEVEL: 'info', DATABASE_URL: '' };
+    const env = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LICENSEGRAPH_DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      DATABASE_URL: '',
+    };
     const first = runCli(['serve'], env);
     procs.push(first);
     // The admin token is printed on the first start just before listening: from there, the process must be gone fast.

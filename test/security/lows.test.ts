@@ -23,7 +23,12 @@ describe('GraphQL requests that are the client’s fault are 400, never logged a
   beforeAll(async () => {
     const src = new ScriptedSource('s1', () => snapshot('s1', [feature('MATLAB', 10, used)]));
     const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-    t = await startTestApp({ servers: [serverConfig('s1', { maxAgeSeconds: 60 })], sources: { s1: src }, config: { introspection: false }, build: { logger } });
+    t = await startTestApp({
+      servers: [serverConfig('s1', { maxAgeSeconds: 60 })],
+      sources: { s1: src },
+      config: { introspection: false },
+      build: { logger },
+    });
     await t.app.services.snapshots.get('s1'); // fresh snapshots: the response cache computes keys
   });
   afterAll(() => t?.close());
@@ -31,8 +36,15 @@ describe('GraphQL requests that are the client’s fault are 400, never logged a
   const errorsLogged = () => logs.filter((l) => l.level >= 50).map((l) => l.msg);
 
   const post = async (body: string) => {
-    const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}` }, body });
-    return { status: res.status, body: (await res.json()) as { errors?: Array<{ message: string; extensions: Record<string, unknown> }> } };
+    const res = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}` },
+      body,
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { errors?: Array<{ message: string; extensions: Record<string, unknown> }> },
+    };
   };
 
   it('deeply nested variables (20,000 levels): 400 BAD_USER_INPUT', async () => {
@@ -40,28 +52,43 @@ describe('GraphQL requests that are the client’s fault are 400, never logged a
     for (const f of [`{"features":${'['.repeat(n)}"x"${']'.repeat(n)}}`, `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`]) {
       const r = await post(`{"query":${JSON.stringify(REPORT)},"variables":{"f":${f}}}`);
       expect(r.status).toBe(400);
-      expect(r.body.errors?.[0]).toMatchObject({ message: 'Variables are nested deeper than 32 levels', extensions: { code: 'BAD_USER_INPUT' } });
+      expect(r.body.errors?.[0]).toMatchObject({
+        message: 'Variables are nested deeper than 32 levels',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     }
     expect(errorsLogged()).toEqual([]);
   });
 
   it('a persisted query whose hash does not match: 400 BAD_REQUEST', async () => {
-    const r = await post(JSON.stringify({ query: '{ licenseReport { valid } }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }));
+    const r = await post(
+      JSON.stringify({
+        query: '{ licenseReport { valid } }',
+        extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } },
+      }),
+    );
     expect(r.status).toBe(400);
-    expect(r.body.errors?.[0]).toMatchObject({ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } });
+    expect(r.body.errors?.[0]).toMatchObject({
+      message: 'provided sha does not match query',
+      extensions: { code: 'BAD_REQUEST' },
+    });
     expect(errorsLogged()).toEqual([]);
   });
 
   it('an unknown operationName: 400 OPERATION_RESOLUTION_FAILURE', async () => {
     const r = await post(JSON.stringify({ query: 'query A { licenseReport { valid } }', operationName: 'B' }));
     expect(r.status).toBe(400);
-    expect(r.body.errors?.[0]).toMatchObject({ message: 'Unknown operation named "B".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+    expect(r.body.errors?.[0]).toMatchObject({
+      message: 'Unknown operation named "B".',
+      extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+    });
     expect(errorsLogged()).toEqual([]);
   });
 
   it('a WebSocket client dropping its subscriptions logs nothing', async () => {
     const c = await openRawWs(t.url, t.adminToken);
-    for (let i = 0; i < 5; i++) c.subscribe(`s${i}`, 'subscription { featureUsageChanged { feature current { used } } }');
+    for (let i = 0; i < 5; i++)
+      c.subscribe(`s${i}`, 'subscription { featureUsageChanged { feature current { used } } }');
     const bus = t.app.services.events.bus;
     expect(await until(() => bus.subscriberCount === 5, 10_000)).toBe(true);
     c.ws.terminate();
@@ -117,10 +144,16 @@ describe('rate limits on /metrics and on failed authentication', () => {
 
 describe('start-up errors do not print a DATABASE_URL password', () => {
   it('?password= is redacted', async () => {
-    const p = runCli(['serve'], { PORT: '0', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x?password=hunter2&sslmode=disable', LOG_LEVEL: 'warn' });
+    const p = runCli(['serve'], {
+      PORT: '0',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x?password=hunter2&sslmode=disable',
+      LOG_LEVEL: 'warn',
+    });
     const exit = await p.waitExit(90_000);
     expect(exit?.code).toBe(1);
-    expect(p.stderr()).toContain('cannot connect to PostgreSQL at postgres://postgres@127.0.0.1:1/x?password=***&sslmode=disable');
+    expect(p.stderr()).toContain(
+      'cannot connect to PostgreSQL at postgres://postgres@127.0.0.1:1/x?password=***&sslmode=disable',
+    );
     expect(p.stderr() + p.stdout()).not.toContain('hunter2');
   });
 });
@@ -129,9 +162,18 @@ describe('LICENSEGRAPH_RESPONSE_CACHE_MB', () => {
   it('is read: 0 turns the live-report response cache off', async () => {
     expect(loadConfig({ LICENSEGRAPH_RESPONSE_CACHE_MB: '0' }).responseCacheBytes).toBe(0);
     expect(loadConfig({ LICENSEGRAPH_RESPONSE_CACHE_MB: '8' }).responseCacheBytes).toBe(8 * 1024 * 1024);
-    const t = await startTestApp({ config: { responseCacheBytes: loadConfig({ LICENSEGRAPH_RESPONSE_CACHE_MB: '0' }).responseCacheBytes } });
+    const t = await startTestApp({
+      config: { responseCacheBytes: loadConfig({ LICENSEGRAPH_RESPONSE_CACHE_MB: '0' }).responseCacheBytes },
+    });
     try {
-      const ask = async () => (await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}` }, body: JSON.stringify({ query: '{ licenseReport { valid } }' }) })).headers.get('x-cache');
+      const ask = async () =>
+        (
+          await fetch(`${t.url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminToken}` },
+            body: JSON.stringify({ query: '{ licenseReport { valid } }' }),
+          })
+        ).headers.get('x-cache');
       await ask();
       expect(await ask()).toBeNull();
       expect(t.app.responseCache.stats.stores).toBe(0);
@@ -169,10 +211,14 @@ describe('REST error messages', () => {
           FROM generate_series(1, 50001) g`,
     );
     // Within one day: read from the sessions themselves (no daily rollup).
-    const res = await t.get(`/api/v1/license-service/resource_usage?start_time=${Date.parse(start) / 1000}&end_time=${Date.parse(start) / 1000 + 12 * 3600}`);
+    const res = await t.get(
+      `/api/v1/license-service/resource_usage?start_time=${Date.parse(start) / 1000}&end_time=${Date.parse(start) / 1000 + 12 * 3600}`,
+    );
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { message: string } };
-    expect(body.error.message).toBe('Invalid parameter start_time: the result would have more than 50000 rows: narrow the window (start_time, end_time) or the servers');
+    expect(body.error.message).toBe(
+      'Invalid parameter start_time: the result would have more than 50000 rows: narrow the window (start_time, end_time) or the servers',
+    );
     expect(body.error.message).not.toContain('group_by');
   });
 });

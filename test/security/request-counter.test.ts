@@ -12,7 +12,11 @@ describe.each(storeDrivers())('the deployment report counts served requests only
   const clock = new TestClock(Date.UTC(2026, 2, 10, 12, 0));
 
   beforeAll(async () => {
-    t = await startTestApp({ driver, config: { httpLimits: { rateLimitMax: 5, rateLimitWindowSeconds: 60 } }, build: { now: clock.now } });
+    t = await startTestApp({
+      driver,
+      config: { httpLimits: { rateLimitMax: 5, rateLimitWindowSeconds: 60 } },
+      build: { now: clock.now },
+    });
   });
   afterAll(() => t?.close());
 
@@ -23,7 +27,11 @@ describe.each(storeDrivers())('the deployment report counts served requests only
     return rows[0]?.requestCount ?? 0;
   };
   const gql = (token: string | null) =>
-    fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: '{"query":"{ me { username } }"}' });
+    fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: '{"query":"{ me { username } }"}',
+    });
 
   test('N rejected requests (401 unauthenticated, 403 forbidden, 429 rate limited) leave the counter unchanged; served ones count', async () => {
     expect(await counted()).toBe(0);
@@ -53,6 +61,9 @@ describe.each(storeDrivers())('the deployment report counts served requests only
 
     // The report says the same (generated in-process: this IP's budget is spent).
     const report = await t.app.services.deploymentReports!.generate();
-    expect(report.counters).toEqual({ buckets: [{ bucket: '2026-03', requestCount: 1 + served }], totalRequests: 1 + served });
+    expect(report.counters).toEqual({
+      buckets: [{ bucket: '2026-03', requestCount: 1 + served }],
+      totalRequests: 1 + served,
+    });
   });
 });

@@ -35,7 +35,9 @@ describe('lmutil processes left hung by a server killed with SIGKILL', () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-sec-stale-'));
     script = path.join(dir, 'lmutil-stuck');
-    fs.writeFileSync(script, '#!/bin/sh\necho "lmutil - Copyright (c) 1989-2019 Flexera."\nsleep 600 &\nwait\n', { mode: 0o755 });
+    fs.writeFileSync(script, '#!/bin/sh\necho "lmutil - Copyright (c) 1989-2019 Flexera."\nsleep 600 &\nwait\n', {
+      mode: 0o755,
+    });
     fs.writeFileSync(
       path.join(dir, 'config.yaml'),
       `servers:\n  - id: eda\n    type: flexlm\n    address: 27000@localhost\n    binary: ${script}\n    timeoutSeconds: 600\n    pollIntervalSeconds: 1\n`,
@@ -54,7 +56,13 @@ describe('lmutil processes left hung by a server killed with SIGKILL', () => {
   });
 
   it('are killed at the next start', async () => {
-    const env = { PORT: '0', LICENSEGRAPH_DATA_DIR: path.join(dir, 'data'), LICENSEGRAPH_CONFIG: path.join(dir, 'config.yaml'), LOG_LEVEL: 'info', DATABASE_URL: '' };
+    const env = {
+      PORT: '0',
+      LICENSEGRAPH_DATA_DIR: path.join(dir, 'data'),
+      LICENSEGRAPH_CONFIG: path.join(dir, 'config.yaml'),
+      LOG_LEVEL: 'info',
+      DATABASE_URL: '',
+    };
     const first = runCli(['serve'], env);
     procs.push(first);
     // The poller starts lmutil, which hangs (with a child).
@@ -71,12 +79,14 @@ describe('lmutil processes left hung by a server killed with SIGKILL', () => {
     expect(await second.waitFor(() => second.stdout().includes('"msg":"licensegraph listening"'), 90_000)).toBe(true);
     // Killed before the new server listened (bounded wait: the kernel may take a moment to report them gone).
     let left = stuck;
-    for (const deadline = Date.now() + 5000; left.length > 0 && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 5000; left.length > 0 && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 20));
       left = stuck.filter(alive);
     }
     expect(left).toEqual([]);
-    expect(second.stdout()).toContain('killed license-server utilities left running by a previous licensegraph process');
+    expect(second.stdout()).toContain(
+      'killed license-server utilities left running by a previous licensegraph process',
+    );
     // (A graceful stop would wait for the hung poll up to its 600 s timeout; this one's leftovers go in afterAll.)
     second.kill();
     await second.waitExit(10_000);

@@ -44,7 +44,11 @@ describe('one token flooding the WebSocket endpoint', () => {
     await t.app.services.snapshots.get('simulator');
     let done = false;
     const probe = healthProbe(t.url, () => done);
-    const attacker = spawn(process.execPath, [path.join(__dirname, '../helpers/ws-attacker.js'), t.url, token, '100', '100'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const attacker = spawn(
+      process.execPath,
+      [path.join(__dirname, '../helpers/ws-attacker.js'), t.url, token, '100', '100'],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     let last: { settled: boolean; acked: number; closed4429: number; refused429: number; errors: number } | null = null;
     let buf = '';
     attacker.stdout!.on('data', (d: Buffer) => {
@@ -58,7 +62,10 @@ describe('one token flooding the WebSocket endpoint', () => {
     bus.on('subscribers', (n: number) => (peak = Math.max(peak, n)));
     try {
       // Each connection the token may hold gets its maxOps subscriptions, then, asking for as many again, is closed.
-      const ok = await until(() => last !== null && last.settled && last.acked === 0 && bus.subscriberCount === 0 && peak > 0, 60_000);
+      const ok = await until(
+        () => last !== null && last.settled && last.acked === 0 && bus.subscriberCount === 0 && peak > 0,
+        60_000,
+      );
       done = true;
       const times = await probe;
       expect(ok).toBe(true);
@@ -71,7 +78,9 @@ describe('one token flooding the WebSocket endpoint', () => {
       const max = sorted[sorted.length - 1];
       const p90 = sorted[Math.floor(sorted.length * 0.9)];
       // eslint-disable-next-line no-console
-      console.log(`ws flood: ${times.length} /healthz probes, median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
+      console.log(
+        `ws flood: ${times.length} /healthz probes, median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
+      );
       // Unprotected, /healthz took over 10 s. The bounds leave room for a shared 2-core CI machine, where an idle
       // server already sees a few hundred ms now and then.
       expect(times.length).toBeGreaterThan(5);

@@ -10,7 +10,13 @@ import { parseLmstat } from '../../src/sources/flexlm';
 import { parseRlmstat } from '../../src/sources/rlm';
 import { tryMapLicenseSummary } from '../../src/sources/json/map';
 import { parseIngest } from '../../src/sources/ingest';
-import { clockSkewSeconds, lmstatCaptureTime, resolveAnchor, rlmstatCaptureTime, startIssues } from '../../src/domain/capture-time';
+import {
+  clockSkewSeconds,
+  lmstatCaptureTime,
+  resolveAnchor,
+  rlmstatCaptureTime,
+  startIssues,
+} from '../../src/domain/capture-time';
 import { inferStart } from '../../src/domain/time';
 import type { Snapshot } from '../../src/domain/snapshot';
 import { readFixture } from '../helpers/fixtures';
@@ -21,7 +27,14 @@ const LATER = new Date('2026-12-03T18:00:00Z');
 
 /** [user, startTime, startedAt, issue codes] of every checkout, in order. */
 function starts(s: Snapshot): Array<[string, string, string | null | undefined, string[]]> {
-  return s.features.flatMap((f) => f.checkouts.map((c): [string, string, string | null | undefined, string[]] => [c.username, c.startTime, c.startedAt, (c.issues ?? []).map((i) => i.code)]));
+  return s.features.flatMap((f) =>
+    f.checkouts.map((c): [string, string, string | null | undefined, string[]] => [
+      c.username,
+      c.startTime,
+      c.startedAt,
+      (c.issues ?? []).map((i) => i.code),
+    ]),
+  );
 }
 
 describe('lmstat captures are read against their "status on" line', () => {
@@ -172,11 +185,17 @@ describe('JSON: server.fetchedAt is the anchor; absurd given starts are flagged'
 
 describe('domain helpers', () => {
   it('lmstatCaptureTime reads the zone; a weekday picks its year within ten years', () => {
-    expect(lmstatCaptureTime('Flexible License Manager status on Fri 10/20/2017 17:02', 'Europe/Berlin')).toBe(Date.parse('2017-10-20T15:02:00Z'));
+    expect(lmstatCaptureTime('Flexible License Manager status on Fri 10/20/2017 17:02', 'Europe/Berlin')).toBe(
+      Date.parse('2017-10-20T15:02:00Z'),
+    );
     expect(lmstatCaptureTime('no header', 'UTC')).toBeNull();
     // Wed 7/7 before 10/20/2017: 2010 (seven years back); Sat 7/7 is 2012
-    expect(new Date(inferStart('Wed 7/7 9:00', new Date('2017-10-20T17:02:00Z'), 'UTC')!.ms).toISOString()).toBe('2010-07-07T09:00:00.000Z');
-    expect(new Date(inferStart('Sat 7/7 9:00', new Date('2017-10-20T17:02:00Z'), 'UTC')!.ms).toISOString()).toBe('2012-07-07T09:00:00.000Z');
+    expect(new Date(inferStart('Wed 7/7 9:00', new Date('2017-10-20T17:02:00Z'), 'UTC')!.ms).toISOString()).toBe(
+      '2010-07-07T09:00:00.000Z',
+    );
+    expect(new Date(inferStart('Sat 7/7 9:00', new Date('2017-10-20T17:02:00Z'), 'UTC')!.ms).toISOString()).toBe(
+      '2012-07-07T09:00:00.000Z',
+    );
   });
 
   it('startIssues and clockSkewSeconds', () => {
@@ -194,8 +213,21 @@ describe('clock skew of live servers', () => {
   it('is kept on the state, with a CLOCK_SKEW issue past 5 minutes; files and pushes have none', async () => {
     const { SnapshotService } = await import('../../src/services/snapshot.service');
     const text = hand('flexlm/year-end.txt'); // status on Tue 1/2/2018 9:15
-    const config = (id: string, type: 'flexlm' | 'flexlm-file') => ({ id, label: id, type, timeZone: 'UTC', pollIntervalSeconds: 60, timeoutSeconds: 5, maxAgeSeconds: 0, maxOutputBytes: 1 << 20 });
-    const source = (id: string, fetched: string) => ({ id, type: 'flexlm' as const, fetch: async () => ({ ...parseLmstat(text, { now: new Date(fetched), timeZone: 'UTC' }), serverId: id }) });
+    const config = (id: string, type: 'flexlm' | 'flexlm-file') => ({
+      id,
+      label: id,
+      type,
+      timeZone: 'UTC',
+      pollIntervalSeconds: 60,
+      timeoutSeconds: 5,
+      maxAgeSeconds: 0,
+      maxOutputBytes: 1 << 20,
+    });
+    const source = (id: string, fetched: string) => ({
+      id,
+      type: 'flexlm' as const,
+      fetch: async () => ({ ...parseLmstat(text, { now: new Date(fetched), timeZone: 'UTC' }), serverId: id }),
+    });
     const svc = new SnapshotService([
       { config: config('ahead', 'flexlm'), source: source('ahead', '2018-01-02T09:05:00Z') },
       { config: config('fine', 'flexlm'), source: source('fine', '2018-01-02T09:15:40Z') },

@@ -96,7 +96,11 @@ describe('a valid multi-server file', () => {
     expect(captured.path).toBe(path.join(dir, 'captures/lmstat.txt'));
     expect(captured.maxOutputBytes).toBe(1048576);
     expect(capturedRlm.path).toBe('/var/lib/rlmstat.txt');
-    expect(other).toMatchObject({ url: 'https://other.example.com/api/licenses/report', token: 's3cret', maxAgeSeconds: 30 });
+    expect(other).toMatchObject({
+      url: 'https://other.example.com/api/licenses/report',
+      token: 's3cret',
+      maxAgeSeconds: 30,
+    });
     expect(demo).toMatchObject({ randomSeed: 42, pollIntervalSeconds: 5 });
   });
 
@@ -128,7 +132,12 @@ describe('a valid multi-server file', () => {
 describe('each invalid configuration fails, naming the key', () => {
   const server = (body: string) => `servers:\n  - id: ok\n    type: simulator\n  - ${body}\n`;
   const cases: Array<[string, string, string, RegExp]> = [
-    ['unknown key', server('{ id: a, type: flexlm, address: 27000@h, adress: 27000@h }'), 'servers[1].adress', /unknown key/],
+    [
+      'unknown key',
+      server('{ id: a, type: flexlm, address: 27000@h, adress: 27000@h }'),
+      'servers[1].adress',
+      /unknown key/,
+    ],
     ['unknown top-level key', 'server:\n  - { id: a, type: simulator }\n', 'server', /unknown top-level key/],
     ['no servers list', 'servers: []\n', 'servers', /non-empty list/],
     ['not a mapping', '- a\n- b\n', 'servers', /YAML mapping/],
@@ -138,22 +147,77 @@ describe('each invalid configuration fails, naming the key', () => {
     ['duplicate id', server('{ id: ok, type: simulator }'), 'servers[1].id', /duplicate id "ok"/],
     ['missing type', server('{ id: a }'), 'servers[1].type', /non-empty string/],
     ['unknown type', server('{ id: a, type: lmstat }'), 'servers[1].type', /must be one of flexlm, rlm/],
-    ['missing address for flexlm', server('{ id: a, type: flexlm, binary: /opt/lmutil }'), 'servers[1].address', /non-empty string/],
+    [
+      'missing address for flexlm',
+      server('{ id: a, type: flexlm, binary: /opt/lmutil }'),
+      'servers[1].address',
+      /non-empty string/,
+    ],
     ['missing address for rlm', server('{ id: a, type: rlm }'), 'servers[1].address', /non-empty string/],
-    ['address with shell characters', server('{ id: a, type: flexlm, address: "27000@h; rm -rf /" }'), 'servers[1].address', /shell characters/],
-    ['address that looks like an option', server('{ id: a, type: flexlm, address: "-all" }'), 'servers[1].address', /leading "-"/],
-    ['empty binary', server('{ id: a, type: flexlm, address: 27000@h, binary: "" }'), 'servers[1].binary', /non-empty string/],
+    [
+      'address with shell characters',
+      server('{ id: a, type: flexlm, address: "27000@h; rm -rf /" }'),
+      'servers[1].address',
+      /shell characters/,
+    ],
+    [
+      'address that looks like an option',
+      server('{ id: a, type: flexlm, address: "-all" }'),
+      'servers[1].address',
+      /leading "-"/,
+    ],
+    [
+      'empty binary',
+      server('{ id: a, type: flexlm, address: 27000@h, binary: "" }'),
+      'servers[1].binary',
+      /non-empty string/,
+    ],
     ['missing path for flexlm-file', server('{ id: a, type: flexlm-file }'), 'servers[1].path', /non-empty string/],
     ['missing url for json', server('{ id: a, type: json }'), 'servers[1].url', /non-empty string/],
     ['bad URL', server('{ id: a, type: json, url: "ftp://example.com/report" }'), 'servers[1].url', /http\(s\) URL/],
     ['URL without a host', server('{ id: a, type: json, url: "http://" }'), 'servers[1].url', /http\(s\) URL/],
-    ['bad timeZone', server('{ id: a, type: simulator, timeZone: Mars/Olympus_Mons }'), 'servers[1].timeZone', /unknown IANA time zone "Mars\/Olympus_Mons"/],
-    ['key of another type (path on flexlm)', server('{ id: a, type: flexlm, address: 27000@h, path: /tmp/x }'), 'servers[1].path', /not used by type flexlm \(type flexlm takes address, binary\)/],
-    ['key of another type (address on json)', server('{ id: a, type: json, url: "http://h/r", address: 27000@h }'), 'servers[1].address', /not used by type json/],
-    ['key of another type (randomSeed on rlm)', server('{ id: a, type: rlm, address: 5053@h, randomSeed: 1 }'), 'servers[1].randomSeed', /not used by type rlm/],
-    ['timeoutSeconds out of range', server('{ id: a, type: simulator, timeoutSeconds: 0 }'), 'servers[1].timeoutSeconds', /from 0.1 to 600/],
-    ['pollIntervalSeconds not a number', server('{ id: a, type: simulator, pollIntervalSeconds: "60" }'), 'servers[1].pollIntervalSeconds', /must be a number/],
-    ['maxOutputBytes too small', server('{ id: a, type: simulator, maxOutputBytes: 10 }'), 'servers[1].maxOutputBytes', /from 1024/],
+    [
+      'bad timeZone',
+      server('{ id: a, type: simulator, timeZone: Mars/Olympus_Mons }'),
+      'servers[1].timeZone',
+      /unknown IANA time zone "Mars\/Olympus_Mons"/,
+    ],
+    [
+      'key of another type (path on flexlm)',
+      server('{ id: a, type: flexlm, address: 27000@h, path: /tmp/x }'),
+      'servers[1].path',
+      /not used by type flexlm \(type flexlm takes address, binary\)/,
+    ],
+    [
+      'key of another type (address on json)',
+      server('{ id: a, type: json, url: "http://h/r", address: 27000@h }'),
+      'servers[1].address',
+      /not used by type json/,
+    ],
+    [
+      'key of another type (randomSeed on rlm)',
+      server('{ id: a, type: rlm, address: 5053@h, randomSeed: 1 }'),
+      'servers[1].randomSeed',
+      /not used by type rlm/,
+    ],
+    [
+      'timeoutSeconds out of range',
+      server('{ id: a, type: simulator, timeoutSeconds: 0 }'),
+      'servers[1].timeoutSeconds',
+      /from 0.1 to 600/,
+    ],
+    [
+      'pollIntervalSeconds not a number',
+      server('{ id: a, type: simulator, pollIntervalSeconds: "60" }'),
+      'servers[1].pollIntervalSeconds',
+      /must be a number/,
+    ],
+    [
+      'maxOutputBytes too small',
+      server('{ id: a, type: simulator, maxOutputBytes: 10 }'),
+      'servers[1].maxOutputBytes',
+      /from 1024/,
+    ],
     ['empty label', server('{ id: a, type: simulator, label: "" }'), 'servers[1].label', /non-empty string/],
   ];
 
@@ -165,7 +229,9 @@ describe('each invalid configuration fails, naming the key', () => {
   });
 
   test('an unreadable file or invalid YAML names LICENSEGRAPH_CONFIG', () => {
-    expect(() => loadConfig({ LICENSEGRAPH_CONFIG: path.join(dir, 'nope.yaml') })).toThrow(/Invalid configuration LICENSEGRAPH_CONFIG: cannot read .*nope\.yaml/);
+    expect(() => loadConfig({ LICENSEGRAPH_CONFIG: path.join(dir, 'nope.yaml') })).toThrow(
+      /Invalid configuration LICENSEGRAPH_CONFIG: cannot read .*nope\.yaml/,
+    );
     const e = errorOf('servers: [ {id: a\n');
     expect(e.key).toBe('LICENSEGRAPH_CONFIG');
     expect(e.message).toMatch(/not valid YAML/);
@@ -174,12 +240,20 @@ describe('each invalid configuration fails, naming the key', () => {
   });
 
   test('environment variables are checked too', () => {
-    expect(() => loadConfig({ PORT: '70000' })).toThrow('Invalid configuration PORT: must be an integer from 0 to 65535');
-    expect(() => loadConfig({ LICENSEGRAPH_GRAPHIQL: 'maybe' })).toThrow('Invalid configuration LICENSEGRAPH_GRAPHIQL: must be true or false');
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(
+      'Invalid configuration PORT: must be an integer from 0 to 65535',
+    );
+    expect(() => loadConfig({ LICENSEGRAPH_GRAPHIQL: 'maybe' })).toThrow(
+      'Invalid configuration LICENSEGRAPH_GRAPHIQL: must be true or false',
+    );
   });
 
   test('parseServers can be used on an already parsed document', () => {
-    expect(parseServers({ servers: [{ id: 'x', type: 'rlm-file', path: 'a.txt' }] }, '/etc/lg')[0].path).toBe('/etc/lg/a.txt');
-    expect(() => parseServers({ servers: [{ id: 'x', type: 'json', url: 'https://h/r', token: 42 }] }, '/')).toThrow('Invalid configuration servers[0].token: must be a non-empty string');
+    expect(parseServers({ servers: [{ id: 'x', type: 'rlm-file', path: 'a.txt' }] }, '/etc/lg')[0].path).toBe(
+      '/etc/lg/a.txt',
+    );
+    expect(() => parseServers({ servers: [{ id: 'x', type: 'json', url: 'https://h/r', token: 42 }] }, '/')).toThrow(
+      'Invalid configuration servers[0].token: must be a non-empty string',
+    );
   });
 });

@@ -8,7 +8,13 @@ import { comparable, diffSnapshots, nextBaseline, usageOf } from '../../src/doma
 import type { Snapshot } from '../../src/domain/snapshot';
 import { AlertsService, checkAlertRule, configRules, evaluateRule } from '../../src/services/alerts.service';
 import { dedupeOf, type LiveEvent } from '../../src/services/events';
-import { EventBus, NOTIFY_MAX_BYTES, NotifyDecoder, SubscriberTooSlowError, encodeNotify } from '../../src/services/pubsub';
+import {
+  EventBus,
+  NOTIFY_MAX_BYTES,
+  NotifyDecoder,
+  SubscriberTooSlowError,
+  encodeNotify,
+} from '../../src/services/pubsub';
 import type { ServerState } from '../../src/services/snapshot.service';
 import { checkout, feature, snapshot } from '../helpers/snapshots';
 
@@ -24,16 +30,36 @@ describe('diffSnapshots', () => {
   });
 
   test('an identical reading gives no events', () => {
-    expect(diffSnapshots(base, snapshot('s1', [feature('FTX', 100, 2, [john, jane]), feature('POOL', 10, 0)]))).toEqual({ usage: [], checkouts: [] });
+    expect(diffSnapshots(base, snapshot('s1', [feature('FTX', 100, 2, [john, jane]), feature('POOL', 10, 0)]))).toEqual(
+      { usage: [], checkouts: [] },
+    );
   });
 
   test('a checkout: one usage change with previous and current counts, one CHECKED_OUT', () => {
-    const next = snapshot('s1', [feature('FTX', 100, 3, [john, jane, alice]), feature('POOL', 10, 0)], { fetchedAt: '2026-01-21T09:00:30.000Z' });
+    const next = snapshot('s1', [feature('FTX', 100, 3, [john, jane, alice]), feature('POOL', 10, 0)], {
+      fetchedAt: '2026-01-21T09:00:30.000Z',
+    });
     const d = diffSnapshots(base, next);
     expect(d.usage).toEqual([
-      { serverId: 's1', feature: 'FTX', vendor: 'vend', previous: { issued: 100, used: 2, free: 98 }, current: { issued: 100, used: 3, free: 97 }, at: '2026-01-21T09:00:30.000Z' },
+      {
+        serverId: 's1',
+        feature: 'FTX',
+        vendor: 'vend',
+        previous: { issued: 100, used: 2, free: 98 },
+        current: { issued: 100, used: 3, free: 97 },
+        at: '2026-01-21T09:00:30.000Z',
+      },
     ]);
-    expect(d.checkouts).toEqual([{ type: 'CHECKED_OUT', serverId: 's1', feature: 'FTX', vendor: 'vend', checkout: alice, at: '2026-01-21T09:00:30.000Z' }]);
+    expect(d.checkouts).toEqual([
+      {
+        type: 'CHECKED_OUT',
+        serverId: 's1',
+        feature: 'FTX',
+        vendor: 'vend',
+        checkout: alice,
+        at: '2026-01-21T09:00:30.000Z',
+      },
+    ]);
   });
 
   test('a check-in and a check-out in one poll with the same used count: no usage change, two checkout events', () => {
@@ -70,7 +96,10 @@ describe('diffSnapshots', () => {
   });
 
   test('a feature the server could not report on says nothing, and the baseline keeps its last reading', () => {
-    const broken = snapshot('s1', [feature('FTX', null, null, [], { error: { code: 'CANNOT_GET_USERS', message: 'x' } }), feature('POOL', 10, 0)]);
+    const broken = snapshot('s1', [
+      feature('FTX', null, null, [], { error: { code: 'CANNOT_GET_USERS', message: 'x' } }),
+      feature('POOL', 10, 0),
+    ]);
     expect(diffSnapshots(base, broken)).toEqual({ usage: [], checkouts: [] });
     const kept = nextBaseline(base, broken);
     expect(kept.features[0]).toBe(base.features[0]);
@@ -98,7 +127,15 @@ describe('diffSnapshots', () => {
 
 function state(s: Snapshot, stale = false, id = s.serverId): ServerState {
   return {
-    config: { id, label: id, type: 'flexlm', pollIntervalSeconds: 1, timeoutSeconds: 1, maxAgeSeconds: 0, maxOutputBytes: 1024 },
+    config: {
+      id,
+      label: id,
+      type: 'flexlm',
+      pollIntervalSeconds: 1,
+      timeoutSeconds: 1,
+      maxAgeSeconds: 0,
+      maxOutputBytes: 1024,
+    },
     snapshot: s,
     verdict: { valid: true, issues: [], features: [] } as unknown as ServerState['verdict'],
     stale,
@@ -119,13 +156,24 @@ describe('alert rules', () => {
     expect(checkAlertRule({ kind: 'SERVER_DOWN', threshold: 1 }, ids)?.[0]).toBe('threshold');
     expect(checkAlertRule({ kind: 'SERVER_DOWN', feature: 'F' }, ids)?.[0]).toBe('feature');
     expect(checkAlertRule({ kind: 'QUEUE_NONEMPTY' }, ids)).toBeNull();
-    expect(checkAlertRule({ kind: 'DAEMON_DOWN', server: 'nope' }, ids)).toEqual(['server', 'unknown server id "nope"']);
+    expect(checkAlertRule({ kind: 'DAEMON_DOWN', server: 'nope' }, ids)).toEqual([
+      'server',
+      'unknown server id "nope"',
+    ]);
     expect(checkAlertRule({ kind: 'NOPE' as never }, ids)?.[0]).toBe('kind');
   });
 
-  test('the config file\'s alerts: list is checked the same way, naming the key', () => {
+  test("the config file's alerts: list is checked the same way, naming the key", () => {
     const servers = [{ id: 'eda' }] as never;
-    expect(parseAlerts({ servers: [], alerts: [{ kind: 'FREE_BELOW', feature: 'MATLAB', server: 'eda', threshold: 2 }, { kind: 'SERVER_DOWN' }] }, servers)).toEqual([
+    expect(
+      parseAlerts(
+        {
+          servers: [],
+          alerts: [{ kind: 'FREE_BELOW', feature: 'MATLAB', server: 'eda', threshold: 2 }, { kind: 'SERVER_DOWN' }],
+        },
+        servers,
+      ),
+    ).toEqual([
       { kind: 'FREE_BELOW', feature: 'MATLAB', server: 'eda', threshold: 2 },
       { kind: 'SERVER_DOWN', feature: null, server: null, threshold: null },
     ]);
@@ -161,11 +209,21 @@ describe('alert rules', () => {
       [
         feature('FA', 10, 8),
         feature('FB', 10, 5),
-        feature('G', 100, 90, [], { pools: [{ type: 'floating', issued: 100, expiry: '2026-01-25', permanent: false }], queued: [{ username: 'u', hostname: 'h', count: 2 }] }),
+        feature('G', 100, 90, [], {
+          pools: [{ type: 'floating', issued: 100, expiry: '2026-01-25', permanent: false }],
+          queued: [{ username: 'u', hostname: 'h', count: 2 }],
+        }),
       ],
-      { fetchedAt: '2026-01-20T12:00:00.000Z', vendorDaemons: [{ name: 'vend', status: 'DOWN', message: 'down (-97)' }, { name: 'other', status: 'DOWN' }] },
+      {
+        fetchedAt: '2026-01-20T12:00:00.000Z',
+        vendorDaemons: [
+          { name: 'vend', status: 'DOWN', message: 'down (-97)' },
+          { name: 'other', status: 'DOWN' },
+        ],
+      },
     );
-    const values = (r: typeof freeBelow) => [...evaluateRule(r, s, false)!.values()].map((c) => [c.feature ?? c.daemon, c.value]);
+    const values = (r: typeof freeBelow) =>
+      [...evaluateRule(r, s, false)!.values()].map((c) => [c.feature ?? c.daemon, c.value]);
     expect(values(freeBelow)).toEqual([['FA', 2]]);
     expect(values(pct)).toEqual([['G', 10]]); // FA is exactly 20% free: not below
     expect(values(expires)).toEqual([['G', 5]]);
@@ -174,27 +232,44 @@ describe('alert rules', () => {
     expect(values(queue)).toEqual([['G', 2]]);
     // feature/daemon kinds are not judged on a DOWN or stale reading; SERVER_DOWN is
     expect(evaluateRule(freeBelow, s, true)).toBeNull();
-    expect([...evaluateRule(down, { ...s, status: 'DOWN', error: 'lmgrd is not running' }, false)!.values()][0].message).toBe('License server s1 is DOWN: lmgrd is not running');
+    expect(
+      [...evaluateRule(down, { ...s, status: 'DOWN', error: 'lmgrd is not running' }, false)!.values()][0].message,
+    ).toBe('License server s1 is DOWN: lmgrd is not running');
     expect(evaluateRule(down, s, true)!.size).toBe(1);
     expect(evaluateRule(down, { ...s, serverId: 's2' }, true)!.size).toBe(0);
   });
 
   test('AlertsService fires once when a condition becomes true, stays quiet while it holds, resolves once', async () => {
     const store = { alertRules: { list: async () => [], create: jest.fn(), delete: jest.fn() } } as never;
-    const alerts = new AlertsService({ store, config: [{ kind: 'FREE_BELOW', feature: 'F', threshold: 3 }], serverIds: () => ['s1'] });
+    const alerts = new AlertsService({
+      store,
+      config: [{ kind: 'FREE_BELOW', feature: 'F', threshold: 3 }],
+      serverIds: () => ['s1'],
+    });
     await alerts.load();
-    const at = (used: number, extra: Partial<Snapshot> = {}, stale = false) => alerts.evaluate(state(snapshot('s1', [feature('F', 10, used)], extra), stale));
+    const at = (used: number, extra: Partial<Snapshot> = {}, stale = false) =>
+      alerts.evaluate(state(snapshot('s1', [feature('F', 10, used)], extra), stale));
     expect(at(5)).toEqual([]);
     const fired = at(8);
     expect(fired).toHaveLength(1);
-    expect(fired[0]).toMatchObject({ status: 'FIRING', serverId: 's1', feature: 'F', value: 2, rule: { id: 'config-1', kind: 'FREE_BELOW', threshold: 3, source: 'CONFIG' } });
+    expect(fired[0]).toMatchObject({
+      status: 'FIRING',
+      serverId: 's1',
+      feature: 'F',
+      value: 2,
+      rule: { id: 'config-1', kind: 'FREE_BELOW', threshold: 3, source: 'CONFIG' },
+    });
     expect(at(9)).toEqual([]);
     expect(alerts.activeAlerts().map((a) => a.value)).toEqual([1]);
     expect(at(9, { status: 'DOWN', features: [] })).toEqual([]); // an outage neither resolves nor re-fires it
     expect(at(5, {}, true)).toEqual([]); // stale: not judged
     const resolved = at(5);
     expect(resolved).toHaveLength(1);
-    expect(resolved[0]).toMatchObject({ status: 'RESOLVED', feature: 'F', message: 'F on s1: 5 free (5/10 in use) again' });
+    expect(resolved[0]).toMatchObject({
+      status: 'RESOLVED',
+      feature: 'F',
+      message: 'F on s1: 5 free (5/10 in use) again',
+    });
     expect(at(4)).toEqual([]);
     expect(alerts.activeAlerts()).toEqual([]);
   });
@@ -224,7 +299,14 @@ describe('NOTIFY payloads', () => {
 describe('EventBus', () => {
   const usage = (used: number, serverId = 's1'): LiveEvent => ({
     kind: 'usage',
-    data: { serverId, feature: 'F', vendor: null, previous: { issued: 10, used: used - 1, free: 11 - used }, current: { issued: 10, used, free: 10 - used }, at: 'now' },
+    data: {
+      serverId,
+      feature: 'F',
+      vendor: null,
+      previous: { issued: 10, used: used - 1, free: 11 - used },
+      current: { issued: 10, used, free: 10 - used },
+      at: 'now',
+    },
   });
 
   test('filters per subscriber, drops an already-announced state, ends on return()', async () => {

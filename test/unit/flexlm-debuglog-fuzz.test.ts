@@ -11,7 +11,9 @@ import { fixtureFiles, loadManifest, readFixture } from '../helpers/fixtures';
 import { reproducible } from '../helpers/fuzz';
 
 const texts: string[] = [
-  ...loadManifest().filter((r) => r.kind === 'debuglog').map((r) => readFixture(r.file)),
+  ...loadManifest()
+    .filter((r) => r.kind === 'debuglog')
+    .map((r) => readFixture(r.file)),
   ...fixtureFiles('hand-made/flexlm-log').map((f) => fs.readFileSync(f, 'utf8')),
 ];
 const lines = [...new Set(texts.flatMap((t) => t.split(/\r?\n/)))];
@@ -50,7 +52,7 @@ function check(r: DebugLogResult): void {
     if (!/^[0-9a-f]{16}$/.test(e.id) || ids.has(e.id)) fail('id', e);
     ids.add(e.id);
     if (!e.feature || !e.user || !e.host || !e.vendor || !e.time) fail('empty field', e);
-    if (/\s$/.test(e.host) || e.host.includes('@') === false && /\s/.test(e.host)) fail('host', e);
+    if (/\s$/.test(e.host) || (e.host.includes('@') === false && /\s/.test(e.host))) fail('host', e);
     if (!Number.isSafeInteger(e.line) || e.line < 1 || e.line > s.lines) fail('line', e);
     if ((e.reasonKind === null) !== (e.reason === null)) fail('reasonKind', e);
   }
@@ -66,18 +68,60 @@ function run(text: string, opts = { timeZone: 'Europe/Berlin' }): DebugLogResult
 const anyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 400 }),
   fc.string({ unit: 'grapheme-ascii', maxLength: 400 }),
-  fc.string({ unit: fc.constantFrom('(', ')', ' ', ':', '/', '\n', '\r\n', '"', '@', '[', ']', '1', '9:14:02 ', '(cdslmd) ', 'OUT: ', 'IN: ', 'DENIED: ', 'TIMESTAMP ', '12/1/2026', 'licenses'), maxLength: 200 }),
+  fc.string({
+    unit: fc.constantFrom(
+      '(',
+      ')',
+      ' ',
+      ':',
+      '/',
+      '\n',
+      '\r\n',
+      '"',
+      '@',
+      '[',
+      ']',
+      '1',
+      '9:14:02 ',
+      '(cdslmd) ',
+      'OUT: ',
+      'IN: ',
+      'DENIED: ',
+      'TIMESTAMP ',
+      '12/1/2026',
+      'licenses',
+    ),
+    maxLength: 200,
+  }),
 );
 
-const soup = fc.tuple(fc.array(fc.constantFrom(...lines), { maxLength: 120 }), fc.constantFrom('\n', '\r\n')).map(([ls, eol]) => ls.join(eol));
+const soup = fc
+  .tuple(fc.array(fc.constantFrom(...lines), { maxLength: 120 }), fc.constantFrom('\n', '\r\n'))
+  .map(([ls, eol]) => ls.join(eol));
 
-type Mutation = { kind: 'flip'; pos: number; ch: string } | { kind: 'truncate'; pos: number } | { kind: 'dup' | 'del'; idx: number } | { kind: 'insert'; pos: number; s: string };
+type Mutation =
+  | { kind: 'flip'; pos: number; ch: string }
+  | { kind: 'truncate'; pos: number }
+  | { kind: 'dup' | 'del'; idx: number }
+  | { kind: 'insert'; pos: number; s: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), pos: fc.nat(), ch: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) }),
+  fc.record({
+    kind: fc.constant('flip' as const),
+    pos: fc.nat(),
+    ch: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  }),
   fc.record({ kind: fc.constant('truncate' as const), pos: fc.nat() }),
   fc.record({ kind: fc.constantFrom('dup' as const, 'del' as const), idx: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), pos: fc.nat(), s: fc.oneof(fc.string({ unit: 'grapheme', maxLength: 6 }), fc.stringMatching(/^\d{1,12}$/), fc.constantFrom('\u0000', '\ufeff', '\r', '"', '(', ')', '@', ' 0:00:00 ', '\n23:59:59 (x) ')) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    pos: fc.nat(),
+    s: fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+      fc.stringMatching(/^\d{1,12}$/),
+      fc.constantFrom('\u0000', '\ufeff', '\r', '"', '(', ')', '@', ' 0:00:00 ', '\n23:59:59 (x) '),
+    ),
+  }),
 );
 
 function mutate(text: string, ops: Mutation[]): string {
@@ -101,32 +145,60 @@ function mutate(text: string, ops: Mutation[]): string {
 // the small real logs and the hand-made ones whole; of the large one, windows of 200 lines
 const small = texts.filter((t) => t.length < 100_000);
 const bigLines = texts.filter((t) => t.length >= 100_000).flatMap((t) => [t.split('\n')]);
-const window = fc.tuple(fc.constantFrom(...bigLines), fc.nat()).map(([ls, i]) => ls.slice(i % ls.length, (i % ls.length) + 200).join('\n'));
-const mutated = fc.tuple(fc.oneof(fc.constantFrom(...small), window), fc.array(mutation, { minLength: 1, maxLength: 8 })).map(([t, ops]) => mutate(t, ops));
+const window = fc
+  .tuple(fc.constantFrom(...bigLines), fc.nat())
+  .map(([ls, i]) => ls.slice(i % ls.length, (i % ls.length) + 200).join('\n'));
+const mutated = fc
+  .tuple(fc.oneof(fc.constantFrom(...small), window), fc.array(mutation, { minLength: 1, maxLength: 8 }))
+  .map(([t, ops]) => mutate(t, ops));
 
 describe('parseDebugLog under random input', () => {
   it('random strings', () => {
-    fc.assert(fc.property(anyText, (t) => void run(t)), reproducible(2000));
+    fc.assert(
+      fc.property(anyText, (t) => void run(t)),
+      reproducible(2000),
+    );
   });
 
   it('soups of real and edge lines, LF or CRLF', () => {
-    fc.assert(fc.property(soup, (t) => void run(t)), reproducible(800));
+    fc.assert(
+      fc.property(soup, (t) => void run(t)),
+      reproducible(800),
+    );
   });
 
   it('mutated real logs (byte flips, truncation, duplicated and deleted lines, inserted characters)', () => {
-    fc.assert(fc.property(mutated, (t) => void run(t)), reproducible(400));
+    fc.assert(
+      fc.property(mutated, (t) => void run(t)),
+      reproducible(400),
+    );
   });
 
   it('LF and CRLF of the same soup give the same result; any zone and fallback date keep the invariants', () => {
-    const zones = fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Apia', 'Not/AZone');
-    const fallback = fc.option(fc.constantFrom('2026-11-01', '2026-03-08', '2024-02-29', '2026-02-30', 'x'), { nil: undefined });
+    const zones = fc.constantFrom(
+      'UTC',
+      'Europe/Berlin',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'Pacific/Apia',
+      'Not/AZone',
+    );
+    const fallback = fc.option(fc.constantFrom('2026-11-01', '2026-03-08', '2024-02-29', '2026-02-30', 'x'), {
+      nil: undefined,
+    });
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...lines), { maxLength: 80 }), zones, fallback, (ls, timeZone, fallbackDate) => {
-        const lf = run(ls.join('\n'), { timeZone, fallbackDate } as { timeZone: string });
-        const crlf = run(ls.join('\r\n'), { timeZone, fallbackDate } as { timeZone: string });
-        expect(crlf.events).toEqual(lf.events);
-        expect(crlf.summary).toEqual(lf.summary);
-      }),
+      fc.property(
+        fc.array(fc.constantFrom(...lines), { maxLength: 80 }),
+        zones,
+        fallback,
+        (ls, timeZone, fallbackDate) => {
+          const lf = run(ls.join('\n'), { timeZone, fallbackDate } as { timeZone: string });
+          const crlf = run(ls.join('\r\n'), { timeZone, fallbackDate } as { timeZone: string });
+          expect(crlf.events).toEqual(lf.events);
+          expect(crlf.summary).toEqual(lf.summary);
+        },
+      ),
       reproducible(400),
     );
   });

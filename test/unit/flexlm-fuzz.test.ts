@@ -41,7 +41,8 @@ function fail(what: string, value: unknown): never {
 
 const nonNegInt = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const posInt = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1;
-const isoInstant = (v: unknown) => v === null || (typeof v === 'string' && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v);
+const isoInstant = (v: unknown) =>
+  v === null || (typeof v === 'string' && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v);
 const isoDate = (v: unknown) => v == null || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v));
 
 /** Everything a consumer relies on, whatever the input was. */
@@ -58,7 +59,8 @@ function checkSnapshot(s: Snapshot): void {
     if (f.uncounted && (f.issued !== null || f.used !== null)) fail('uncounted with counts', f);
     for (const c of f.checkouts) {
       if (!posInt(c.count)) fail('checkout count', c);
-      if (typeof c.username !== 'string' || typeof c.hostname !== 'string' || typeof c.startTime !== 'string') fail('checkout strings', c);
+      if (typeof c.username !== 'string' || typeof c.hostname !== 'string' || typeof c.startTime !== 'string')
+        fail('checkout strings', c);
       if (!isoInstant(c.startedAt ?? null)) fail('startedAt', c);
       if (c.pid != null && !nonNegInt(c.pid)) fail('pid', c);
       if (c.linger != null && !nonNegInt(c.linger)) fail('linger', c);
@@ -91,7 +93,27 @@ function check(text: string): void {
 const anyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 400 }),
   fc.string({ unit: 'grapheme-ascii', maxLength: 400 }),
-  fc.string({ unit: fc.constantFrom('(', ')', ' ', ',', ':', '/', '\n', '\r', '\t', '"', 'v', '1', 'start ', 'Users of ', 'licenses', 'RESERVATION'), maxLength: 200 }),
+  fc.string({
+    unit: fc.constantFrom(
+      '(',
+      ')',
+      ' ',
+      ',',
+      ':',
+      '/',
+      '\n',
+      '\r',
+      '\t',
+      '"',
+      'v',
+      '1',
+      'start ',
+      'Users of ',
+      'licenses',
+      'RESERVATION',
+    ),
+    maxLength: 200,
+  }),
 );
 
 const lineSoup = fc
@@ -106,11 +128,23 @@ type Mutation =
   | { kind: 'insert'; pos: number; s: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('flip' as const), pos: fc.nat(), ch: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) }),
+  fc.record({
+    kind: fc.constant('flip' as const),
+    pos: fc.nat(),
+    ch: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  }),
   fc.record({ kind: fc.constant('truncate' as const), pos: fc.nat() }),
   fc.record({ kind: fc.constantFrom('dupLine' as const, 'delLine' as const), idx: fc.nat() }),
   fc.record({ kind: fc.constantFrom('crlf' as const, 'lf' as const, 'cr' as const) }),
-  fc.record({ kind: fc.constant('insert' as const), pos: fc.nat(), s: fc.oneof(fc.string({ unit: 'grapheme', maxLength: 6 }), fc.stringMatching(/^\d{1,25}$/), fc.constantFrom('\u0000', '\ufeff', '\u2028', '𝔘', 'é', ' (v', '), start ', ', 7 licenses')) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    pos: fc.nat(),
+    s: fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+      fc.stringMatching(/^\d{1,25}$/),
+      fc.constantFrom('\u0000', '\ufeff', '\u2028', '𝔘', 'é', ' (v', '), start ', ', 7 licenses'),
+    ),
+  }),
 );
 
 function mutate(text: string, ops: Mutation[]): string {
@@ -156,7 +190,9 @@ function mutate(text: string, ops: Mutation[]): string {
 
 const mutatedFixture =
   texts.length > 0
-    ? fc.tuple(fc.constantFrom(...texts), fc.array(mutation, { minLength: 1, maxLength: 8 })).map(([t, ops]) => mutate(t, ops))
+    ? fc
+        .tuple(fc.constantFrom(...texts), fc.array(mutation, { minLength: 1, maxLength: 8 }))
+        .map(([t, ops]) => mutate(t, ops))
     : fc.constant('');
 
 // ---------------------------------------------------------------------------------------------------------
@@ -176,7 +212,9 @@ describe('flexlm parsers under random input', () => {
 
   it('mutated lmstat -i tables', () => {
     if (iTexts.length === 0) return;
-    const arb = fc.tuple(fc.constantFrom(...iTexts), fc.array(mutation, { minLength: 1, maxLength: 8 })).map(([t, ops]) => mutate(t, ops));
+    const arb = fc
+      .tuple(fc.constantFrom(...iTexts), fc.array(mutation, { minLength: 1, maxLength: 8 }))
+      .map(([t, ops]) => mutate(t, ops));
     fc.assert(fc.property(arb, checkI), reproducible(1000));
   });
 
@@ -186,7 +224,17 @@ describe('flexlm parsers under random input', () => {
 });
 
 describe('StartTimeInferrer gives exactly what inferStartedAt gives', () => {
-  const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'America/St_Johns', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Kiritimati', 'Pacific/Apia', 'Not/AZone'];
+  const zones = [
+    'UTC',
+    'Europe/Berlin',
+    'America/New_York',
+    'America/St_Johns',
+    'Australia/Lord_Howe',
+    'Asia/Kathmandu',
+    'Pacific/Kiritimati',
+    'Pacific/Apia',
+    'Not/AZone',
+  ];
   const DOW = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
   const raw = fc.oneof(
@@ -199,7 +247,10 @@ describe('StartTimeInferrer gives exactly what inferStartedAt gives', () => {
         minute: fc.integer({ min: 0, max: 59 }),
         second: fc.option(fc.integer({ min: 0, max: 59 }), { nil: undefined }),
       })
-      .map(({ dow, month, day, hour, minute, second }) => `${dow === undefined ? '' : `${DOW[dow]} `}${month}/${day} ${hour}:${String(minute).padStart(2, '0')}${second === undefined ? '' : `:${String(second).padStart(2, '0')}`}`),
+      .map(
+        ({ dow, month, day, hour, minute, second }) =>
+          `${dow === undefined ? '' : `${DOW[dow]} `}${month}/${day} ${hour}:${String(minute).padStart(2, '0')}${second === undefined ? '' : `:${String(second).padStart(2, '0')}`}`,
+      ),
     fc.string({ maxLength: 20 }),
   );
 
@@ -216,9 +267,27 @@ describe('StartTimeInferrer gives exactly what inferStartedAt gives', () => {
   });
 
   it.each([
-    'Mon 1/20 10:30', 'MON 1/20 10:30', 'mon 01/05 7:05', 'Xyz 1/20 10:30', 'Mon 13/20 10:30', 'Mon 1/32 10:30', 'Mon 1/20 24:00',
-    'Mon 1/20 10:60', 'Mon 1/20 10:3', 'Mon 1/20 10:300', 'Mon 1/20/2025 10:30', '1/20 10:30', 'Monday 1/20 10:30', 'Mon 2/29 12:00',
-    'Sun 1/1 0:00', 'Sat 12/31 23:59', 'Fri 1/17 23:58', 'Sat 1/18 0:00', 'M@n 1/20 10:30', ' Mon 1/20 10:30', 'Mon 1/20 10:30 ',
+    'Mon 1/20 10:30',
+    'MON 1/20 10:30',
+    'mon 01/05 7:05',
+    'Xyz 1/20 10:30',
+    'Mon 13/20 10:30',
+    'Mon 1/32 10:30',
+    'Mon 1/20 24:00',
+    'Mon 1/20 10:60',
+    'Mon 1/20 10:3',
+    'Mon 1/20 10:300',
+    'Mon 1/20/2025 10:30',
+    '1/20 10:30',
+    'Monday 1/20 10:30',
+    'Mon 2/29 12:00',
+    'Sun 1/1 0:00',
+    'Sat 12/31 23:59',
+    'Fri 1/17 23:58',
+    'Sat 1/18 0:00',
+    'M@n 1/20 10:30',
+    ' Mon 1/20 10:30',
+    'Mon 1/20 10:30 ',
   ])('%j', (r) => {
     for (const [now, tz] of [
       [new Date('2025-01-18T00:02:00Z'), 'UTC'],

@@ -24,39 +24,101 @@ describeFixtures('parseLmstatI: the lmstat -i fixtures against MANIFEST.tsv', ()
   const rows = loadManifest().filter((r) => r.kind === 'lmstat-i');
 
   it('has both -i fixtures', () => {
-    expect(rows.map((r) => path.basename(r.file))).toEqual(['mjtrangoni__flexlm_exporter__lmstat_i_app1.txt', 'mjtrangoni__flexlm_exporter__lmstat_i_app2.txt']);
+    expect(rows.map((r) => path.basename(r.file))).toEqual([
+      'mjtrangoni__flexlm_exporter__lmstat_i_app1.txt',
+      'mjtrangoni__flexlm_exporter__lmstat_i_app2.txt',
+    ]);
   });
 
-  it.each(rows.map((r) => [path.basename(r.file), r.file, r.raw.features_issued_inuse]))('%s: NAME(vVERSION):#licenses in order, no warnings', (_n, file, spec) => {
-    const res = parseLmstatI(readFixture(file));
-    expect(res.features.map((f) => [f.name, f.version, f.issued])).toEqual(manifestRows(spec));
-    expect(res.warnings).toEqual([]);
-  });
+  it.each(rows.map((r) => [path.basename(r.file), r.file, r.raw.features_issued_inuse]))(
+    '%s: NAME(vVERSION):#licenses in order, no warnings',
+    (_n, file, spec) => {
+      const res = parseLmstatI(readFixture(file));
+      expect(res.features.map((f) => [f.name, f.version, f.issued])).toEqual(manifestRows(spec));
+      expect(res.warnings).toEqual([]);
+    },
+  );
 
   it('lmstat_i_app1 (Feature/Version/#licenses/Expires/Vendor): dates, feature12 twice, 1-jan-0 and 01-jan-0000 permanent', () => {
     const res = parseLmstatI(readFixture('lmstat/mjtrangoni__flexlm_exporter__lmstat_i_app1.txt'));
-    expect(res.features[0]).toEqual({ name: 'feature1', version: '2018.12', issued: 2, expiry: '2018-12-31', expiryRaw: '31-dec-2018', permanent: false, vendor: 'vendor1', uncounted: false });
+    expect(res.features[0]).toEqual({
+      name: 'feature1',
+      version: '2018.12',
+      issued: 2,
+      expiry: '2018-12-31',
+      expiryRaw: '31-dec-2018',
+      permanent: false,
+      vendor: 'vendor1',
+      uncounted: false,
+    });
     expect(res.features.filter((f) => f.name === 'feature12').map((f) => [f.issued, f.expiry, f.vendor])).toEqual([
       [50, '2018-12-31', 'vendor2'],
       [2, '2018-09-30', 'vendor2'],
     ]);
     expect(res.features.slice(-2)).toEqual([
-      { name: 'feature15', version: '2018.09', issued: 2, expiry: null, expiryRaw: '1-jan-0', permanent: true, vendor: 'vendor2', uncounted: false },
-      { name: 'feature16', version: '0.1', issued: 1, expiry: null, expiryRaw: '01-jan-0000', permanent: true, vendor: 'vendor2', uncounted: false },
+      {
+        name: 'feature15',
+        version: '2018.09',
+        issued: 2,
+        expiry: null,
+        expiryRaw: '1-jan-0',
+        permanent: true,
+        vendor: 'vendor2',
+        uncounted: false,
+      },
+      {
+        name: 'feature16',
+        version: '0.1',
+        issued: 1,
+        expiry: null,
+        expiryRaw: '01-jan-0000',
+        permanent: true,
+        vendor: 'vendor2',
+        uncounted: false,
+      },
     ]);
   });
 
   it('lmstat_i_app2 (Vendor and Expires swapped): "permanent(no expiration date)" with spaces', () => {
     const res = parseLmstatI(readFixture('lmstat/mjtrangoni__flexlm_exporter__lmstat_i_app2.txt'));
-    expect(res.features[0]).toEqual({ name: 'FEATURE_NAME_2_38_05', version: '1.1', issued: 1, expiry: '2020-06-12', expiryRaw: '12-jun-2020', permanent: false, vendor: 'VENDOR', uncounted: false });
+    expect(res.features[0]).toEqual({
+      name: 'FEATURE_NAME_2_38_05',
+      version: '1.1',
+      issued: 1,
+      expiry: '2020-06-12',
+      expiryRaw: '12-jun-2020',
+      permanent: false,
+      vendor: 'VENDOR',
+      uncounted: false,
+    });
     expect(res.features.slice(-2)).toEqual([
-      { name: 'feature_name_9', version: '15.0', issued: 2, expiry: null, expiryRaw: 'permanent(no expiration date)', permanent: true, vendor: 'vendor', uncounted: false },
-      { name: 'feature_name_10', version: '15.0', issued: 2, expiry: '2020-04-30', expiryRaw: '30-apr-2020', permanent: false, vendor: 'vendor', uncounted: false },
+      {
+        name: 'feature_name_9',
+        version: '15.0',
+        issued: 2,
+        expiry: null,
+        expiryRaw: 'permanent(no expiration date)',
+        permanent: true,
+        vendor: 'vendor',
+        uncounted: false,
+      },
+      {
+        name: 'feature_name_10',
+        version: '15.0',
+        issued: 2,
+        expiry: '2020-04-30',
+        expiryRaw: '30-apr-2020',
+        permanent: false,
+        vendor: 'vendor',
+        uncounted: false,
+      },
     ]);
   });
 
   it('reads a table whose header was cut off (column order guessed per line)', () => {
-    const res = parseLmstatI('f1  1.0  3  VENDOR  12-jun-2020\nf2  1.0  4  31-dec-2030  vendorx\nf3  2.0  uncounted  permanent(no expiration date)  v\n');
+    const res = parseLmstatI(
+      'f1  1.0  3  VENDOR  12-jun-2020\nf2  1.0  4  31-dec-2030  vendorx\nf3  2.0  uncounted  permanent(no expiration date)  v\n',
+    );
     expect(res.features.map((f) => [f.name, f.issued, f.uncounted, f.vendor, f.expiry, f.permanent])).toEqual([
       ['f1', 3, false, 'VENDOR', '2020-06-12', false],
       ['f2', 4, false, 'vendorx', '2030-12-31', false],
@@ -140,8 +202,29 @@ describe('mergeExpiry', () => {
     const merged = mergeExpiry(snap, i);
     expect(JSON.stringify(snap)).toBe(before);
     const [f12, f15, f1, other] = merged.features;
-    expect(f12.pools).toEqual([{ name: 'feature12', version: 'v2018.12', vendor: 'vendor2', type: 'floating', expiry: '2018-09-30', expiryRaw: '30-sep-2018', permanent: false }]);
-    expect(f15.pools).toEqual([{ name: 'feature15', version: '2018.09', vendor: 'vendor2', type: 'unknown', issued: 2, expiry: null, expiryRaw: '1-jan-0', permanent: true }]);
+    expect(f12.pools).toEqual([
+      {
+        name: 'feature12',
+        version: 'v2018.12',
+        vendor: 'vendor2',
+        type: 'floating',
+        expiry: '2018-09-30',
+        expiryRaw: '30-sep-2018',
+        permanent: false,
+      },
+    ]);
+    expect(f15.pools).toEqual([
+      {
+        name: 'feature15',
+        version: '2018.09',
+        vendor: 'vendor2',
+        type: 'unknown',
+        issued: 2,
+        expiry: null,
+        expiryRaw: '1-jan-0',
+        permanent: true,
+      },
+    ]);
     expect(f1.pools[0]).toMatchObject({ expiry: '2030-12-31', expiryRaw: '31-dec-2030' }); // -a had it: kept
     expect(other).toBe(snap.features[3]);
     expect(mergeExpiry(snap, { features: [], warnings: [] })).toBe(snap);

@@ -23,7 +23,11 @@ function walk(rel: string, out: string[] = []): string[] {
   return out;
 }
 
-function matches(files: string[], re: RegExp, allowed: (file: string, line: string) => boolean = () => false): string[] {
+function matches(
+  files: string[],
+  re: RegExp,
+  allowed: (file: string, line: string) => boolean = () => false,
+): string[] {
   const found: string[] = [];
   for (const f of files) {
     fs.readFileSync(path.join(ROOT, f), 'utf8')
@@ -35,13 +39,28 @@ function matches(files: string[], re: RegExp, allowed: (file: string, line: stri
   return found;
 }
 
-const PRODUCT = ['src', 'test', 'docs', 'scripts', 'bin', 'bench', '.ci', 'README.md', 'CONTRIBUTING.md', 'schema.graphql', 'package.json', 'codegen.yml'];
+const PRODUCT = [
+  'src',
+  'test',
+  'docs',
+  'scripts',
+  'bin',
+  'bench',
+  '.ci',
+  'README.md',
+  'CONTRIBUTING.md',
+  'schema.graphql',
+  'package.json',
+  'codegen.yml',
+];
 
 describe('the repository stands alone', () => {
   const files = PRODUCT.flatMap((p) => walk(p));
 
   test('it reads real files (the walk found the sources, the tests and the CI script)', () => {
-    expect(files).toEqual(expect.arrayContaining([path.join('src', 'server.ts'), path.join('.ci', 'run'), 'README.md']));
+    expect(files).toEqual(
+      expect.arrayContaining([path.join('src', 'server.ts'), path.join('.ci', 'run'), 'README.md']),
+    );
     expect(files.length).toBeGreaterThan(100);
   });
 
@@ -50,7 +69,8 @@ describe('the repository stands alone', () => {
   });
 
   test('formats are named by product, never by where they came from', () => {
-    const allowed = (f: string, line: string) => f === path.join('test', 'helpers', 'fuzz.ts') && /^\s*return \{ numRuns, \w+: start \};$/.test(line);
+    const allowed = (f: string, line: string) =>
+      f === path.join('test', 'helpers', 'fuzz.ts') && /^\s*return \{ numRuns, \w+: start \};$/.test(line);
     const scope = files.filter((f) => /^(src|test|docs)\//.test(f) || f === 'README.md' || f === 'schema.graphql');
     expect(matches(scope, /\bseeds?\b/i, allowed)).toEqual([]);
   });

@@ -26,7 +26,8 @@ function corpus(): string[] {
 const TEXTS = corpus();
 const LINES = [...new Set(TEXTS.flatMap((t) => t.split(/\r?\n/)))];
 
-const isCount = (n: unknown) => n === null || n === undefined || (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0);
+const isCount = (n: unknown) =>
+  n === null || n === undefined || (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0);
 
 /** The invariants every snapshot keeps. */
 function checkSnapshot(s: Snapshot): void {
@@ -90,9 +91,16 @@ describe('parseRlmstat properties', () => {
 
   it('random strings never throw', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
-        parseChecked(text);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 400 }),
+          fc.string({ unit: 'grapheme', maxLength: 200 }),
+          fc.string({ unit: 'binary', maxLength: 200 }),
+        ),
+        (text) => {
+          parseChecked(text);
+        },
+      ),
       reproducible(300, 4242),
     );
   });
@@ -114,7 +122,25 @@ describe('parseRlmstat properties', () => {
       kind: fc.constantFrom('delete', 'insert', 'replace', 'digit', 'dupline', 'cutline'),
       str: fc.oneof(
         fc.string({ maxLength: 6 }),
-        fc.constantFrom('0', '9', '99999999999999999999', '-1', ':', ',', '@', '/', '(', ')', ' at ', '\t', '\n', 'count: ', 'inuse: ', 'UNCOUNTED', 'v1.0'),
+        fc.constantFrom(
+          '0',
+          '9',
+          '99999999999999999999',
+          '-1',
+          ':',
+          ',',
+          '@',
+          '/',
+          '(',
+          ')',
+          ' at ',
+          '\t',
+          '\n',
+          'count: ',
+          'inuse: ',
+          'UNCOUNTED',
+          'v1.0',
+        ),
       ),
     });
     fc.assert(
@@ -180,7 +206,9 @@ describe('parseRlmstat properties', () => {
   it('very long lines are handled without quadratic blow-up', () => {
     const long = 'a@'.repeat(50_000) + ' at ' + '1/'.repeat(50_000);
     // CPU time, not wall time: a bound on the work, whatever else the machine runs
-    const [s, cpuMs] = cpuTimed(() => parseChecked(`\tdemo license usage status on h (port 1)\n${long}\n${'x '.repeat(100_000)}`));
+    const [s, cpuMs] = cpuTimed(() =>
+      parseChecked(`\tdemo license usage status on h (port 1)\n${long}\n${'x '.repeat(100_000)}`),
+    );
     expect(cpuMs).toBeLessThan(2000);
     expect(s.warnings.length).toBe(2);
   });

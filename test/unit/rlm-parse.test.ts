@@ -175,9 +175,19 @@ describe('conftest_rlm_output (test_rlm.py expectations)', () => {
     expect(snap.serverId).toBe('rlm-test');
     expect(snap.sourceType).toBe('rlm');
     expect(snap.fetchedAt).toBe(NOW.toISOString());
-    expect(snap.hosts).toEqual([{ host: 'licserv.com', port: 35015, status: 'UP', master: true, version: 'v12.2', message: null }]);
+    expect(snap.hosts).toEqual([
+      { host: 'licserv.com', port: 35015, status: 'UP', master: true, version: 'v12.2', message: null },
+    ]);
     expect(snap.vendorDaemons).toEqual([
-      { name: 'csci', status: 'UP', version: 'v12.2', host: 'licserv.server.com', port: 63133, message: null, denials: 0 },
+      {
+        name: 'csci',
+        status: 'UP',
+        version: 'v12.2',
+        host: 'licserv.server.com',
+        port: 63133,
+        message: null,
+        denials: 0,
+      },
     ]);
     expect(feature(snap, 'converge_super').pools).toEqual([
       {
@@ -212,7 +222,10 @@ describe('conftest_rlm_output (test_rlm.py expectations)', () => {
 
 describe('conftest_rlm_output_no_licenses', () => {
   it('5 features, 0 used, no checkouts; the second server of the path is not invented', () => {
-    const snap = parseRlmstat(readFixture('rlmstat/omnivector-solutions__license-manager__conftest_rlm_output_no_licenses.txt'), OPTS);
+    const snap = parseRlmstat(
+      readFixture('rlmstat/omnivector-solutions__license-manager__conftest_rlm_output_no_licenses.txt'),
+      OPTS,
+    );
     expect(snap.features).toHaveLength(5);
     expect(snap.features.map((f) => [f.name, f.issued, f.used])).toEqual([
       ['converge', 1, 0],
@@ -223,15 +236,24 @@ describe('conftest_rlm_output_no_licenses', () => {
     ]);
     expect(snap.features.every((f) => f.checkouts.length === 0)).toBe(true);
     expect(snap.hosts.map((h) => h.host)).toEqual(['licserv0011.com']);
-    expect(parseRlmstat(readFixture('rlmstat/omnivector-solutions__license-manager__conftest_rlm_output_no_licenses.txt'), { now: NOW }).serverId).toBe('35015@licserv0011.com');
+    expect(
+      parseRlmstat(readFixture('rlmstat/omnivector-solutions__license-manager__conftest_rlm_output_no_licenses.txt'), {
+        now: NOW,
+      }).serverId,
+    ).toBe('35015@licserv0011.com');
   });
 });
 
 describe('conftest_rlm_output_bad', () => {
   it('DOWN, with the whole message, no features, no hosts', () => {
-    const snap = parseRlmstat(readFixture('rlmstat/omnivector-solutions__license-manager__conftest_rlm_output_bad.txt'), OPTS);
+    const snap = parseRlmstat(
+      readFixture('rlmstat/omnivector-solutions__license-manager__conftest_rlm_output_bad.txt'),
+      OPTS,
+    );
     expect(snap.status).toBe('DOWN');
-    expect(snap.error).toBe('Error connecting to "rlm" server; Connection attempted to host: "" on port 5053; No error');
+    expect(snap.error).toBe(
+      'Error connecting to "rlm" server; Connection attempted to host: "" on port 5053; No error',
+    );
     expect(snap.features).toEqual([]);
     expect(snap.hosts).toEqual([]);
     expect(snap.warnings).toEqual([]);
@@ -291,9 +313,22 @@ describe('hand-made variants from real formats', () => {
       ['farm01', 'node-17', 1, '329', 'rlmhost.example.org/49679 329'],
       ['farm01', 'node-18', 1, '32a', 'rlmhost.example.org/49679 32a'],
     ]);
-    expect(feature(snap, 'comp_i').checkouts[0]).toMatchObject({ username: 'ana.lopez', hostname: 'ws-001', startedAt: '2024-03-28T21:44:00.000Z', detail: null });
+    expect(feature(snap, 'comp_i').checkouts[0]).toMatchObject({
+      username: 'ana.lopez',
+      hostname: 'ws-001',
+      startedAt: '2024-03-28T21:44:00.000Z',
+      detail: null,
+    });
     expect(snap.vendorDaemons).toEqual([
-      { name: 'foundry', status: 'UP', version: 'v15.2', host: 'rlmhost.example.org', port: 49679, message: null, denials: 1230 },
+      {
+        name: 'foundry',
+        status: 'UP',
+        version: 'v15.2',
+        host: 'rlmhost.example.org',
+        port: 49679,
+        message: null,
+        denials: 1230,
+      },
     ]);
     expect(validate(snap).valid).toBe(true);
   });
@@ -305,10 +340,20 @@ describe('hand-made variants from real formats', () => {
     const tok = feature(snap, '360');
     expect(tok).toMatchObject({ issued: null, used: null, uncounted: false, error: { code: 'TOKEN_BASED' } });
     expect(tok.pools).toEqual([
-      expect.objectContaining({ version: 'v2013.1', type: 'unknown', issued: null, used: null, vendorString: 'Token-based license' }),
+      expect.objectContaining({
+        version: 'v2013.1',
+        type: 'unknown',
+        issued: null,
+        used: null,
+        vendorString: 'Token-based license',
+      }),
     ]);
     expect(feature(snap, '360ex')).toMatchObject({ issued: 2, used: 1 });
-    expect(feature(snap, '360ex').checkouts[0]).toMatchObject({ username: 'kim', hostname: 'cfd-07', startedAt: '2023-04-16T13:31:00.000Z' });
+    expect(feature(snap, '360ex').checkouts[0]).toMatchObject({
+      username: 'kim',
+      hostname: 'cfd-07',
+      startedAt: '2023-04-16T13:31:00.000Z',
+    });
   });
 
   it('two_isvs_one_down: features of several ISVs, a DOWN ISV, the server still UP', () => {
@@ -330,14 +375,24 @@ describe('hand-made variants from real formats', () => {
       ['powertherm', 'tainc', 1, 0, 0],
       ['powertherm-mp', 'tainc', 3, 0, 0],
     ]);
-    expect(feature(snap, 'powercase').checkouts[2]).toMatchObject({ username: 'wrt', hostname: 'server3', handle: '11c', serverInfo: 'lic0001.example.com/50001 11c', startedAt: '2023-08-21T14:53:00.000Z' });
+    expect(feature(snap, 'powercase').checkouts[2]).toMatchObject({
+      username: 'wrt',
+      hostname: 'server3',
+      handle: '11c',
+      serverInfo: 'lic0001.example.com/50001 11c',
+      startedAt: '2023-08-21T14:53:00.000Z',
+    });
     expect(validate(snap).issues.map((i) => i.code)).toEqual(['VENDOR_DAEMON_DOWN']);
   });
 
   it('an ISV marked "No" in the table without an error block is DOWN with a message', () => {
     const text = readExtra('two_isvs_one_down.txt').replace(/\tError connecting[\s\S]*?\(-17\)\n/, '');
     const snap = parseRlmstat(text, at);
-    expect(snap.vendorDaemons[2]).toMatchObject({ name: 'sesinetd', status: 'DOWN', message: 'ISV server not running (Running: No, restarts: 5)' });
+    expect(snap.vendorDaemons[2]).toMatchObject({
+      name: 'sesinetd',
+      status: 'DOWN',
+      message: 'ISV server not running (Running: No, restarts: 5)',
+    });
     expect(snap.warnings).toEqual([]);
   });
 
@@ -349,14 +404,28 @@ describe('hand-made variants from real formats', () => {
       ['convert', null, 0, true],
       ['solver', null, 2, true],
     ]);
-    expect(feature(snap, 'viewer').pools[0]).toMatchObject({ type: 'uncounted', issued: null, used: 1, expiryRaw: null, permanent: false });
-    expect(feature(snap, 'convert').pools[0]).toMatchObject({ type: 'uncounted', permanent: true, expiryRaw: 'permanent' });
+    expect(feature(snap, 'viewer').pools[0]).toMatchObject({
+      type: 'uncounted',
+      issued: null,
+      used: 1,
+      expiryRaw: null,
+      permanent: false,
+    });
+    expect(feature(snap, 'convert').pools[0]).toMatchObject({
+      type: 'uncounted',
+      permanent: true,
+      expiryRaw: 'permanent',
+    });
     expect(feature(snap, 'solver').pools.map((p) => [p.type, p.issued, p.used, p.permanent])).toEqual([
       ['floating', 4, 2, true],
       ['uncounted', null, 0, true],
     ]);
     // the checkout from 12/31 23:59 read on 3/31 is last year's
-    expect(feature(snap, 'viewer').checkouts[0]).toMatchObject({ count: 1, startTime: '12/31 23:59', startedAt: '2023-12-31T23:59:00.000Z' });
+    expect(feature(snap, 'viewer').checkouts[0]).toMatchObject({
+      count: 1,
+      startTime: '12/31 23:59',
+      startedAt: '2023-12-31T23:59:00.000Z',
+    });
     expect(feature(snap, 'solver').checkouts[0]).toMatchObject({ count: 2, startedAt: '2024-01-01T00:10:00.000Z' });
     expect(validate(snap).valid).toBe(true);
   });
@@ -367,7 +436,9 @@ describe('hand-made variants from real formats', () => {
     expect(snap.status).toBe('UP');
     const f = feature(snap, 'test3');
     expect([f.issued, f.used, f.vendor]).toEqual([3, 2, 'reprise']);
-    expect(f.checkouts.map((c) => [c.username, c.hostname, c.handle, c.version, c.count, c.serverInfo, c.startedAt])).toEqual([
+    expect(
+      f.checkouts.map((c) => [c.username, c.hostname, c.handle, c.version, c.count, c.serverInfo, c.startedAt]),
+    ).toEqual([
       ['tom', 'sun1', '809f418', 'v1.000', 1, 'melody/1215 809f418', '2024-02-06T09:59:00.000Z'],
       ['ann lee', 'sun2', '809f419', 'v1.000', 1, 'melody/1215 809f419', '2024-02-06T10:05:00.000Z'],
     ]);
@@ -379,7 +450,15 @@ describe('hand-made variants from real formats', () => {
     expect(snap.status).toBe('UP');
     expect(snap.hosts).toEqual([]);
     expect(snap.vendorDaemons).toEqual([
-      { name: 'simio', status: 'UP', version: 'v15.1', host: 'srv.example.edu', port: 49827, message: null, denials: 12 },
+      {
+        name: 'simio',
+        status: 'UP',
+        version: 'v15.1',
+        host: 'srv.example.edu',
+        port: 49827,
+        message: null,
+        denials: 12,
+      },
     ]);
     expect(snap.features.map((f) => [f.name, f.issued, f.used, f.pools[0].expiry, f.pools[0].vendorString])).toEqual([
       ['simio-academic', 100, 0, '2025-01-09', 'pool: 1'],
@@ -423,14 +502,25 @@ describe('checkout line forms', () => {
       ['b', '(roaming)', true],
     ]);
     expect(f.queued).toEqual([
-      { username: 'c', hostname: 'h3', display: null, count: 2, serverInfo: 'h/5 43', handle: '43', startTime: '05/20 13:43', startedAt: '2024-05-20T13:43:00.000Z' },
+      {
+        username: 'c',
+        hostname: 'h3',
+        display: null,
+        count: 2,
+        serverInfo: 'h/5 43',
+        handle: '43',
+        startTime: '05/20 13:43',
+        startedAt: '2024-05-20T13:43:00.000Z',
+      },
     ]);
   });
 
   it('a checkout line with a zero count is counted as 1 and warned about', () => {
     const snap = parseRlmstat(wrap('\tp v1.0: a@h1 0/0 at 05/20 13:41  (handle: 41)'), OPTS);
     expect(feature(snap, 'p').checkouts[0].count).toBe(1);
-    expect(snap.warnings).toEqual([expect.objectContaining({ code: 'BAD_COUNT', affectsCounts: true, feature: 'p', line: 8 })]);
+    expect(snap.warnings).toEqual([
+      expect.objectContaining({ code: 'BAD_COUNT', affectsCounts: true, feature: 'p', line: 8 }),
+    ]);
   });
 
   it('an impossible start time keeps the raw text, startedAt null and a BAD_DATE warning', () => {
@@ -440,10 +530,20 @@ describe('checkout line forms', () => {
   });
 
   it('usage lines with no pool section (rlmstat -i) create features with unknown counts', () => {
-    const snap = parseRlmstat('rlmstat v14.2\n------------------------\ndemo license usage status on js (port 27001)\nfloatserver v21.0: js@js 1/0 at 05/20 13:41 (handle: 41)\n', OPTS);
+    const snap = parseRlmstat(
+      'rlmstat v14.2\n------------------------\ndemo license usage status on js (port 27001)\nfloatserver v21.0: js@js 1/0 at 05/20 13:41 (handle: 41)\n',
+      OPTS,
+    );
     expect(snap.status).toBe('UP');
     expect(snap.features).toEqual([
-      expect.objectContaining({ name: 'floatserver', vendor: 'demo', issued: null, used: null, pools: [], checkouts: [expect.objectContaining({ username: 'js', serverInfo: 'js/27001 41' })] }),
+      expect.objectContaining({
+        name: 'floatserver',
+        vendor: 'demo',
+        issued: null,
+        used: null,
+        pools: [],
+        checkouts: [expect.objectContaining({ username: 'js', serverInfo: 'js/27001 41' })],
+      }),
     ]);
   });
 });
@@ -463,7 +563,13 @@ describe('unparsed lines and odd inputs', () => {
     ].join('\n');
     const snap = parseRlmstat(text, OPTS);
     expect(snap.warnings).toEqual([
-      { code: 'UNPARSED_LINE', message: 'line not understood', line: 3, text: 'something odd here', affectsCounts: false },
+      {
+        code: 'UNPARSED_LINE',
+        message: 'line not understood',
+        line: 3,
+        text: 'something odd here',
+        affectsCounts: false,
+      },
       expect.objectContaining({ code: 'UNPARSED_LINE', line: 7, affectsCounts: true, feature: 'p' }),
       expect.objectContaining({ code: 'UNPARSED_LINE', line: 8, affectsCounts: true, text: 'q v1.0' }),
       expect.objectContaining({ code: 'UNPARSED_LINE', line: 9, affectsCounts: true }),
@@ -478,16 +584,26 @@ describe('unparsed lines and odd inputs', () => {
   });
 
   it('caps warnings at the first 50 plus one summary', () => {
-    const text = ['\trlm status on h (port 5053), up 1d', ...Array.from({ length: 120 }, (_, i) => `junk line ${i}`)].join('\n');
+    const text = [
+      '\trlm status on h (port 5053), up 1d',
+      ...Array.from({ length: 120 }, (_, i) => `junk line ${i}`),
+    ].join('\n');
     const snap = parseRlmstat(text, OPTS);
     expect(snap.warnings).toHaveLength(MAX_WARNINGS + 1);
     expect(snap.warnings[49]).toMatchObject({ line: 51, text: 'junk line 49' });
-    expect(snap.warnings[50]).toEqual({ code: 'WARNINGS_TRUNCATED', message: '70 more warning(s) not listed', affectsCounts: false });
+    expect(snap.warnings[50]).toEqual({
+      code: 'WARNINGS_TRUNCATED',
+      message: '70 more warning(s) not listed',
+      affectsCounts: false,
+    });
   });
 
   it('empty or foreign input is UNKNOWN with a reason, never a throw', () => {
     expect(parseRlmstat('', OPTS)).toMatchObject({ status: 'UNKNOWN', error: 'empty rlmstat output', features: [] });
-    expect(parseRlmstat('hello\nworld', OPTS)).toMatchObject({ status: 'UNKNOWN', error: 'output not recognised as rlmstat' });
+    expect(parseRlmstat('hello\nworld', OPTS)).toMatchObject({
+      status: 'UNKNOWN',
+      error: 'output not recognised as rlmstat',
+    });
     expect(parseRlmstat(undefined as unknown as string, OPTS).status).toBe('UNKNOWN');
     expect(parseRlmstat('x', { now: new Date(NaN) }).fetchedAt).toMatch(/^\d{4}-/);
     expect(parseRlmstat('x', null as unknown as undefined).status).toBe('UNKNOWN');
@@ -525,8 +641,15 @@ describe('performance', () => {
     const pools: string[] = [];
     const uses: string[] = [];
     for (let p = 0; p < 2000; p++) {
-      pools.push(`\tprod${p} v1.0`, `\t\tcount: 100, # reservations: 0, inuse: 20, exp: 31-dec-2030`, `\t\tobsolete: 0, min_remove: 120, total checkouts: 5`);
-      for (let u = 0; u < 20; u++) uses.push(`\tprod${p} v1.0: user${u}@host${u}.example.com 1/0 at ${String((u % 12) + 1).padStart(2, '0')}/${String((p % 28) + 1).padStart(2, '0')} ${String(u % 24).padStart(2, '0')}:${String(p % 60).padStart(2, '0')}  (handle: ${(p * 20 + u).toString(16)})`);
+      pools.push(
+        `\tprod${p} v1.0`,
+        `\t\tcount: 100, # reservations: 0, inuse: 20, exp: 31-dec-2030`,
+        `\t\tobsolete: 0, min_remove: 120, total checkouts: 5`,
+      );
+      for (let u = 0; u < 20; u++)
+        uses.push(
+          `\tprod${p} v1.0: user${u}@host${u}.example.com 1/0 at ${String((u % 12) + 1).padStart(2, '0')}/${String((p % 28) + 1).padStart(2, '0')} ${String(u % 24).padStart(2, '0')}:${String(p % 60).padStart(2, '0')}  (handle: ${(p * 20 + u).toString(16)})`,
+        );
     }
     const text = [
       'rlmutil v12.2',
@@ -539,7 +662,9 @@ describe('performance', () => {
       ...uses,
     ].join('\n');
     // CPU time, not wall time: a bound on the work, whatever else the machine runs
-    const [snap, ms] = cpuTimed(() => parseRlmstat(text, { now: new Date('2031-01-01T00:00:00Z'), timeZone: 'Europe/Berlin' }));
+    const [snap, ms] = cpuTimed(() =>
+      parseRlmstat(text, { now: new Date('2031-01-01T00:00:00Z'), timeZone: 'Europe/Berlin' }),
+    );
     expect(snap.features).toHaveLength(2000);
     expect(snap.features.reduce((n, f) => n + f.checkouts.length, 0)).toBe(40000);
     expect(snap.warnings).toEqual([]);

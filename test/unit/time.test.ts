@@ -17,9 +17,22 @@ const utc = (iso: string) => new Date(iso);
 describe('parseWallTime', () => {
   it('reads the lmstat and rlmstat forms', () => {
     expect(parseWallTime('Mon 1/20 10:30')).toEqual({ month: 1, day: 20, hour: 10, minute: 30, second: 0, dow: 1 });
-    expect(parseWallTime('11/03 11:43')).toEqual({ month: 11, day: 3, hour: 11, minute: 43, second: 0, dow: undefined });
+    expect(parseWallTime('11/03 11:43')).toEqual({
+      month: 11,
+      day: 3,
+      hour: 11,
+      minute: 43,
+      second: 0,
+      dow: undefined,
+    });
     expect(parseWallTime('01/20 10:30:15')).toMatchObject({ month: 1, day: 20, hour: 10, minute: 30, second: 15 });
-    expect(parseWallTime('Sat 12/31 23:59 (linger: 14437140)')).toMatchObject({ month: 12, day: 31, hour: 23, minute: 59, dow: 6 });
+    expect(parseWallTime('Sat 12/31 23:59 (linger: 14437140)')).toMatchObject({
+      month: 12,
+      day: 31,
+      hour: 23,
+      minute: 59,
+      dow: 6,
+    });
   });
 
   it.each(['13/40 25:99', '', 'garbage', '12/31', '0/10 10:00', '12/32 10:00', '12/31 24:00', '12/31 23:60'])(
@@ -68,18 +81,28 @@ describe('inferStartedAt', () => {
   });
 
   it('reads the wall clock in the server zone, with DST (Europe/Berlin)', () => {
-    expect(inferStartedAt('07/15 12:00', utc('2021-08-01T00:00:00Z'), 'Europe/Berlin')).toBe('2021-07-15T10:00:00.000Z');
-    expect(inferStartedAt('01/15 12:00', utc('2021-08-01T00:00:00Z'), 'Europe/Berlin')).toBe('2021-01-15T11:00:00.000Z');
+    expect(inferStartedAt('07/15 12:00', utc('2021-08-01T00:00:00Z'), 'Europe/Berlin')).toBe(
+      '2021-07-15T10:00:00.000Z',
+    );
+    expect(inferStartedAt('01/15 12:00', utc('2021-08-01T00:00:00Z'), 'Europe/Berlin')).toBe(
+      '2021-01-15T11:00:00.000Z',
+    );
   });
 
   it('reads the wall clock in the server zone, with DST (America/New_York)', () => {
-    expect(inferStartedAt('Thu 7/15 12:00', utc('2021-08-01T00:00:00Z'), 'America/New_York')).toBe('2021-07-15T16:00:00.000Z');
-    expect(inferStartedAt('Fri 1/15 12:00', utc('2021-08-01T00:00:00Z'), 'America/New_York')).toBe('2021-01-15T17:00:00.000Z');
+    expect(inferStartedAt('Thu 7/15 12:00', utc('2021-08-01T00:00:00Z'), 'America/New_York')).toBe(
+      '2021-07-15T16:00:00.000Z',
+    );
+    expect(inferStartedAt('Fri 1/15 12:00', utc('2021-08-01T00:00:00Z'), 'America/New_York')).toBe(
+      '2021-01-15T17:00:00.000Z',
+    );
   });
 
   it('the zone decides the date near midnight', () => {
     // 23:30 on 12/31 in New York is already 04:30 UTC on 1/1
-    expect(inferStartedAt('12/31 23:30', utc('2022-01-01T05:00:00Z'), 'America/New_York')).toBe('2022-01-01T04:30:00.000Z');
+    expect(inferStartedAt('12/31 23:30', utc('2022-01-01T05:00:00Z'), 'America/New_York')).toBe(
+      '2022-01-01T04:30:00.000Z',
+    );
     // read in UTC the same text is a day earlier and still in the past
     expect(inferStartedAt('12/31 23:30', utc('2022-01-01T05:00:00Z'), 'UTC')).toBe('2021-12-31T23:30:00.000Z');
   });

@@ -3,7 +3,7 @@ import { checkout, feature, snapshot } from '../helpers/snapshots';
 
 const codes = (f: ReturnType<typeof validateFeature>) => f.issues.map((i) => i.code);
 
-describe('validate(): the LicenseSummary\'s three checks, reconciled', () => {
+describe("validate(): the LicenseSummary's three checks, reconciled", () => {
   test('a consistent feature is valid and free = issued - used', () => {
     const v = validateFeature(feature('F', 10, 3, [checkout('a', 'h'), checkout('b', 'h', { count: 2 })]));
     expect(v).toMatchObject({ valid: true, free: 7, checkedOut: 3, reserved: 0, issues: [] });
@@ -49,7 +49,11 @@ describe('validate(): the LicenseSummary\'s three checks, reconciled', () => {
   });
 
   test('a feature the server could not report on is invalid', () => {
-    const v = validateFeature(feature('F', null, null, [], { error: { code: 'CANNOT_GET_USERS', message: 'No such feature exists. (-5,222)' } }));
+    const v = validateFeature(
+      feature('F', null, null, [], {
+        error: { code: 'CANNOT_GET_USERS', message: 'No such feature exists. (-5,222)' },
+      }),
+    );
     expect(v.issues).toEqual([expect.objectContaining({ code: 'FEATURE_UNAVAILABLE', actual: 'CANNOT_GET_USERS' })]);
   });
 
@@ -67,8 +71,14 @@ describe('validate(): the LicenseSummary\'s three checks, reconciled', () => {
   });
 
   test('the report is invalid when the server is down, a daemon is down, or data is stale', () => {
-    expect(validate(snapshot('s', [], { status: 'DOWN', error: 'Cannot connect' })).issues[0]).toMatchObject({ code: 'SERVER_DOWN' });
-    const d = validate(snapshot('s', [], { vendorDaemons: [{ name: 'theorem', status: 'DOWN', message: 'The desired vendor daemon is down. (-97,121)' }] }));
+    expect(validate(snapshot('s', [], { status: 'DOWN', error: 'Cannot connect' })).issues[0]).toMatchObject({
+      code: 'SERVER_DOWN',
+    });
+    const d = validate(
+      snapshot('s', [], {
+        vendorDaemons: [{ name: 'theorem', status: 'DOWN', message: 'The desired vendor daemon is down. (-97,121)' }],
+      }),
+    );
     expect(d).toMatchObject({ valid: false, issues: [expect.objectContaining({ code: 'VENDOR_DAEMON_DOWN' })] });
     expect(validate(snapshot('s', []), { stale: true }).issues.map((i) => i.code)).toEqual(['SOURCE_UNAVAILABLE']);
     expect(validate(snapshot('s', [feature('F', 1, 0)])).valid).toBe(true);

@@ -9,7 +9,10 @@ export class CreateAlertRuleArgs {
   @IsIn(Object.values(AlertKindEnum))
   kind!: AlertKindEnum;
 
-  @Field(() => String, { nullable: true, description: 'Feature name or glob (DAEMON_DOWN: daemon name or glob); default: all.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Feature name or glob (DAEMON_DOWN: daemon name or glob); default: all.',
+  })
   @IsOptional()
   @Length(1, 128)
   feature?: string;
@@ -20,7 +23,11 @@ export class CreateAlertRuleArgs {
   @Matches(SERVER_ID_PATTERN, { message: 'server ids are lowercase letters, digits and dashes' })
   server?: string;
 
-  @Field(() => Float, { nullable: true, description: 'FREE_BELOW: licenses; FREE_PERCENT_BELOW: percent; EXPIRES_WITHIN_DAYS: days; QUEUE_NONEMPTY: queued licenses (default 0).' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'FREE_BELOW: licenses; FREE_PERCENT_BELOW: percent; EXPIRES_WITHIN_DAYS: days; QUEUE_NONEMPTY: queued licenses (default 0).',
+  })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   threshold?: number;
@@ -35,7 +42,10 @@ export class AlertRuleIdArgs {
 
 @ArgsType()
 export class LicenseAlertsArgs {
-  @Field(() => [String], { nullable: true, description: 'Feature names or globs; default: every alert (server and daemon alerts always pass).' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Feature names or globs; default: every alert (server and daemon alerts always pass).',
+  })
   @IsOptional()
   @ArrayMaxSize(200)
   @Length(1, 128, { each: true, message: 'each feature name or glob must be 1 to 128 characters' })

@@ -42,7 +42,9 @@ export function alertView(e: AlertEvent): LicenseAlert {
 @Resolver()
 export class AlertResolver {
   @Authorized()
-  @Query(() => [AlertRuleType], { description: 'Alert rules: from the config file (source CONFIG) and made with createAlertRule (source API).' })
+  @Query(() => [AlertRuleType], {
+    description: 'Alert rules: from the config file (source CONFIG) and made with createAlertRule (source API).',
+  })
   alertRules(@Ctx() ctx: Context): AlertRuleType[] {
     return ctx.services.alerts.list().map(ruleView);
   }
@@ -54,11 +56,19 @@ export class AlertResolver {
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => AlertRuleType, { description: 'Add an alert rule (kept in the store: every replica and restart sees it).' })
-  async createAlertRule(@Args() { kind, feature, server, threshold }: CreateAlertRuleArgs, @Ctx() ctx: Context): Promise<AlertRuleType> {
+  @Mutation(() => AlertRuleType, {
+    description: 'Add an alert rule (kept in the store: every replica and restart sees it).',
+  })
+  async createAlertRule(
+    @Args() { kind, feature, server, threshold }: CreateAlertRuleArgs,
+    @Ctx() ctx: Context,
+  ): Promise<AlertRuleType> {
     if (server && !ctx.services.snapshots.has(server)) throw badInput('server', `unknown server id "${server}"`);
     try {
-      const rule = await ctx.services.alerts.create({ kind, feature: feature ?? null, server: server ?? null, threshold: threshold ?? null }, ctx.principal!.username);
+      const rule = await ctx.services.alerts.create(
+        { kind, feature: feature ?? null, server: server ?? null, threshold: threshold ?? null },
+        ctx.principal!.username,
+      );
       return ruleView(rule);
     } catch (e) {
       if (e instanceof AlertRuleInputError) throw badInput(e.field, e.message);
@@ -67,9 +77,13 @@ export class AlertResolver {
   }
 
   @Authorized('ADMIN')
-  @Mutation(() => AlertRuleType, { description: 'Delete an alert rule made with createAlertRule (config rules are changed in the config file). Its firing alerts resolve.' })
+  @Mutation(() => AlertRuleType, {
+    description:
+      'Delete an alert rule made with createAlertRule (config rules are changed in the config file). Its firing alerts resolve.',
+  })
   async deleteAlertRule(@Args() { id }: AlertRuleIdArgs, @Ctx() ctx: Context): Promise<AlertRuleType> {
-    if (ctx.services.alerts.list().some((r) => r.id === id && r.source === 'CONFIG')) throw badInput('id', `rule ${id} comes from the config file; change the file to remove it`);
+    if (ctx.services.alerts.list().some((r) => r.id === id && r.source === 'CONFIG'))
+      throw badInput('id', `rule ${id} comes from the config file; change the file to remove it`);
     const deleted = UUID.test(id) ? await ctx.services.alerts.delete(id) : null;
     if (!deleted) throw new ApiError('NOT_FOUND', `No alert rule with id "${id}"`, { field: 'id' });
     return ruleView(deleted);
@@ -84,7 +98,10 @@ export class AlertResolver {
       const servers = checkServerIds(ctx, a.servers, 'servers');
       const feature = a.features && a.features.length ? nameMatcher(a.features) : null;
       return ctx.services.events.bus.subscribe(
-        (e) => e.kind === 'alert' && (!servers || servers.has(e.data.serverId)) && (!feature || e.data.feature === null || feature(e.data.feature)),
+        (e) =>
+          e.kind === 'alert' &&
+          (!servers || servers.has(e.data.serverId)) &&
+          (!feature || e.data.feature === null || feature(e.data.feature)),
       );
     },
   })

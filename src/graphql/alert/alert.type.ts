@@ -15,7 +15,10 @@ export enum AlertRuleSourceEnum {
   CONFIG = 'CONFIG',
   API = 'API',
 }
-registerEnumType(AlertRuleSourceEnum, { name: 'AlertRuleSource', description: 'CONFIG: from the config file (read-only); API: made by createAlertRule.' });
+registerEnumType(AlertRuleSourceEnum, {
+  name: 'AlertRuleSource',
+  description: 'CONFIG: from the config file (read-only); API: made by createAlertRule.',
+});
 
 export enum AlertStatusEnum {
   FIRING = 'FIRING',
@@ -31,7 +34,10 @@ export class AlertRuleType {
   @Field(() => AlertKindEnum)
   kind!: AlertKindEnum;
 
-  @Field(() => String, { nullable: true, description: 'Feature name or glob (DAEMON_DOWN: vendor daemon name or glob); null: all.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Feature name or glob (DAEMON_DOWN: vendor daemon name or glob); null: all.',
+  })
   feature!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Server id; null: every server.' })
@@ -50,7 +56,10 @@ export class AlertRuleType {
   createdAt!: string | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'An alert rule\'s condition became true (FIRING) or stopped being true (RESOLVED) for one target.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: "An alert rule's condition became true (FIRING) or stopped being true (RESOLVED) for one target.",
+})
 export class LicenseAlert {
   @Field(() => ID, { description: 'Unique per event.' })
   id!: string;
@@ -73,7 +82,10 @@ export class LicenseAlert {
   @Field()
   message!: string;
 
-  @Field(() => Float, { nullable: true, description: 'Measured value: free licenses, percent free, days to expiry or queued licenses.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Measured value: free licenses, percent free, days to expiry or queued licenses.',
+  })
   value!: number | null;
 
   @Field(() => DateTimeScalar)

@@ -13,10 +13,16 @@ export class Checkout {
   @Field({ description: 'Start time as the license server printed it, e.g. "Mon 1/20 10:30".' })
   startTime!: string;
 
-  @Field(() => String, { nullable: true, description: '"host/port handle" of the license server connection, e.g. "license02.example.com/30001 48856".' })
+  @Field(() => String, {
+    nullable: true,
+    description: '"host/port handle" of the license server connection, e.g. "license02.example.com/30001 48856".',
+  })
   serverInfo!: string | null;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'The start time as an instant, inferred in the server\'s time zone.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "The start time as an instant, inferred in the server's time zone.",
+  })
   startedAt!: string | null;
 
   @Field(() => String, { nullable: true })

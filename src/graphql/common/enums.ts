@@ -23,4 +23,7 @@ export enum RoleEnum {
   VIEWER = 'VIEWER',
   UPLOADER = 'UPLOADER',
 }
-registerEnumType(RoleEnum, { name: 'Role', description: 'ADMIN manages users and tokens; VIEWER reads; UPLOADER reads and pushes data.' });
+registerEnumType(RoleEnum, {
+  name: 'Role',
+  description: 'ADMIN manages users and tokens; VIEWER reads; UPLOADER reads and pushes data.',
+});

@@ -2,7 +2,10 @@ import { Field, ObjectType } from 'type-graphql';
 
 @ObjectType({ simpleResolvers: true, description: 'A failed consistency check or a problem reading a server.' })
 export class Issue {
-  @Field({ description: 'Stable code, e.g. CHECKOUTS_MISMATCH, FREE_MISMATCH, NEGATIVE_USED, FEATURE_UNAVAILABLE, SERVER_DOWN, SOURCE_UNAVAILABLE' })
+  @Field({
+    description:
+      'Stable code, e.g. CHECKOUTS_MISMATCH, FREE_MISMATCH, NEGATIVE_USED, FEATURE_UNAVAILABLE, SERVER_DOWN, SOURCE_UNAVAILABLE',
+  })
   code!: string;
 
   @Field()

@@ -10,8 +10,13 @@ export function checkPeriod(from: Date | undefined, to: Date | undefined, field:
 @Resolver()
 export class DeploymentResolver {
   @Authorized('ADMIN')
-  @Query(() => DeploymentReportType, { description: 'The exportable deployment report (ADMIN). Nothing is sent anywhere.' })
-  async deploymentReport(@Arg('period', () => ReportPeriodInput, { nullable: true }) period: ReportPeriodInput | undefined, @Ctx() ctx: Context): Promise<DeploymentReportType> {
+  @Query(() => DeploymentReportType, {
+    description: 'The exportable deployment report (ADMIN). Nothing is sent anywhere.',
+  })
+  async deploymentReport(
+    @Arg('period', () => ReportPeriodInput, { nullable: true }) period: ReportPeriodInput | undefined,
+    @Ctx() ctx: Context,
+  ): Promise<DeploymentReportType> {
     checkPeriod(period?.from, period?.to, 'period');
     const report = await ctx.services.deploymentReports!.generate({ from: period?.from, to: period?.to });
     return { ...report, json: JSON.stringify(report) } as DeploymentReportType;

@@ -131,7 +131,10 @@ export class ReportPeriodType {
   to!: string;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'The exportable deployment report (Kong-style /license/report) with its checksum.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'The exportable deployment report (Kong-style /license/report) with its checksum.',
+})
 export class DeploymentReportType {
   @Field(() => RequestCounters)
   counters!: RequestCounters;
@@ -175,7 +178,9 @@ export class DeploymentReportType {
   @Field({ description: 'sha256 hex of the canonical JSON of every other member (keys sorted, no whitespace).' })
   checksum!: string;
 
-  @Field({ description: 'The whole report as JSON text, exactly what GET /license/report returns (to verify the checksum).' })
+  @Field({
+    description: 'The whole report as JSON text, exactly what GET /license/report returns (to verify the checksum).',
+  })
   json!: string;
 }
 

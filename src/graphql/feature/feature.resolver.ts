@@ -18,8 +18,12 @@ const validated = new WeakSet<object>();
 function validateFilterOnce(filter: CheckoutFilter): void {
   if (validated.has(filter)) return;
   const instance = filter instanceof CheckoutFilter ? filter : Object.assign(new CheckoutFilter(), filter);
-  const errors = validateSync(instance, { forbidUnknownValues: false, validationError: { target: false, value: false } });
-  if (errors.length) throw new ArgumentValidationError(errors.map((e) => Object.assign(e, { property: `filter.${e.property}` })));
+  const errors = validateSync(instance, {
+    forbidUnknownValues: false,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length)
+    throw new ArgumentValidationError(errors.map((e) => Object.assign(e, { property: `filter.${e.property}` })));
   validated.add(filter);
 }
 
@@ -29,7 +33,10 @@ export class FeatureResolver {
    * Synchronous: filters the checkouts already in memory. Runs once per feature row (thousands per report), so
    * type-graphql's per-call validation is off and the filter, when one is given, is validated here instead.
    */
-  @FieldResolver(() => [Checkout], { description: 'Active checkouts, optionally filtered.', complexity: listCost(EXPECTED_SIZE.checkouts) })
+  @FieldResolver(() => [Checkout], {
+    description: 'Active checkouts, optionally filtered.',
+    complexity: listCost(EXPECTED_SIZE.checkouts),
+  })
   checkouts(@Root() feature: Feature, @Args({ validate: false }) { filter }: CheckoutsArgs): Checkout[] {
     const all = feature.allCheckouts;
     if (!filter) return all;
@@ -52,24 +59,46 @@ export class FeatureResolver {
 
   /** Recorded history (samples) of this feature on its server; batched: one SQL query for all features of a request. */
   @FieldResolver(() => [FeatureHistoryPoint], {
-    description: 'Issued, used (time-weighted mean) and peak per bucket from the recorded history, for charts. Window default: the last 7 days.',
+    description:
+      'Issued, used (time-weighted mean) and peak per bucket from the recorded history, for charts. Window default: the last 7 days.',
     complexity: listCost(50),
   })
-  async history(@Root() feature: Feature, @Args() { since, until, bucket, timeZone }: FeatureHistoryArgs, @Ctx() ctx: Context): Promise<FeatureHistoryPoint[]> {
+  async history(
+    @Root() feature: Feature,
+    @Args() { since, until, bucket, timeZone }: FeatureHistoryArgs,
+    @Ctx() ctx: Context,
+  ): Promise<FeatureHistoryPoint[]> {
     try {
-      return await ctx.loaders.featureHistory.load({ serverId: feature.server.id, feature: feature.info.name, since: since ?? null, until: until ?? null, bucket, timeZone: timeZone ?? 'UTC' });
+      return await ctx.loaders.featureHistory.load({
+        serverId: feature.server.id,
+        feature: feature.info.name,
+        since: since ?? null,
+        until: until ?? null,
+        bucket,
+        timeZone: timeZone ?? 'UTC',
+      });
     } catch (e) {
       mapUsageError(e);
     }
   }
 
   @FieldResolver(() => UtilizationHistogram, {
-    description: 'The share of time exactly k licenses were in use (the chart for sizing a pool). Window default: the last 7 days.',
+    description:
+      'The share of time exactly k licenses were in use (the chart for sizing a pool). Window default: the last 7 days.',
     complexity: listCost(50),
   })
-  async utilizationHistogram(@Root() feature: Feature, @Args() { since, until }: UtilizationHistogramArgs, @Ctx() ctx: Context): Promise<UtilizationHistogram> {
+  async utilizationHistogram(
+    @Root() feature: Feature,
+    @Args() { since, until }: UtilizationHistogramArgs,
+    @Ctx() ctx: Context,
+  ): Promise<UtilizationHistogram> {
     try {
-      return await ctx.loaders.utilizationHistogram.load({ serverId: feature.server.id, feature: feature.info.name, since: since ?? null, until: until ?? null });
+      return await ctx.loaders.utilizationHistogram.load({
+        serverId: feature.server.id,
+        feature: feature.info.name,
+        since: since ?? null,
+        until: until ?? null,
+      });
     } catch (e) {
       mapUsageError(e);
     }

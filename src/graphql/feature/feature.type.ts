@@ -5,7 +5,10 @@ import { DateTimeScalar } from '../common/scalars';
 import { LicenseServer } from '../server/server.type';
 import { EXPECTED_SIZE, listCost } from '../limits';
 
-@ObjectType({ simpleResolvers: true, description: 'The Foretify Manager LicenseSummary info block: name, issued, used, free.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'The Foretify Manager LicenseSummary info block: name, issued, used, free.',
+})
 export class FeatureInfo {
   @Field()
   name!: string;
@@ -13,7 +16,10 @@ export class FeatureInfo {
   @Field(() => Int, { nullable: true, description: 'Licenses issued; null when uncounted or not reported.' })
   issued!: number | null;
 
-  @Field(() => Int, { nullable: true, description: 'Licenses in use as the server reports it (includes reservations).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Licenses in use as the server reports it (includes reservations).',
+  })
   used!: number | null;
 
   @Field(() => Int, { nullable: true, description: 'issued - used; null when uncounted or not reported.' })
@@ -74,7 +80,10 @@ export class QueuedRequest {
   startedAt!: string | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A feature as one license server reports it, with its consistency verdict.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A feature as one license server reports it, with its consistency verdict.',
+})
 export class Feature {
   @Field(() => FeatureInfo)
   info!: FeatureInfo;
@@ -112,10 +121,16 @@ export class Feature {
   @Field(() => Int, { description: 'Licenses held by the listed checkouts.' })
   checkedOut!: number;
 
-  @Field(() => Float, { nullable: true, description: 'used / issued in [0, 1] (can exceed 1 when the server over-reports); null when uncounted.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'used / issued in [0, 1] (can exceed 1 when the server over-reports); null when uncounted.',
+  })
   utilization!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Earliest pool expiry (YYYY-MM-DD); null when all pools are permanent.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Earliest pool expiry (YYYY-MM-DD); null when all pools are permanent.',
+  })
   expiry!: string | null;
 
   @Field(() => Int, { nullable: true, description: 'Whole days from now to the earliest expiry.' })

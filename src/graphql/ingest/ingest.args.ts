@@ -15,7 +15,9 @@ export class IngestArgs {
   @IsIn(Object.values(IngestFormatEnum))
   format!: IngestFormatEnum;
 
-  @Field({ description: 'The raw text, as the agent captured it. Pass it as a variable; larger texts: POST /api/v1/ingest.' })
+  @Field({
+    description: 'The raw text, as the agent captured it. Pass it as a variable; larger texts: POST /api/v1/ingest.',
+  })
   @Length(1, MAX_INGEST_BYTES)
   text!: string;
 }

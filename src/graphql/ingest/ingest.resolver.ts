@@ -10,7 +10,7 @@ export class IngestResolver {
   @Authorized('UPLOADER', 'ADMIN')
   @Mutation(() => IngestResult, {
     description:
-      'Push mode: raw lmstat / rlmstat / LicenseSummary JSON text from an agent next to the license server becomes the server\'s current state and is recorded in the history like a poll. UPLOADER or ADMIN; servers of type ingest only, within the token\'s push scope.',
+      "Push mode: raw lmstat / rlmstat / LicenseSummary JSON text from an agent next to the license server becomes the server's current state and is recorded in the history like a poll. UPLOADER or ADMIN; servers of type ingest only, within the token's push scope.",
   })
   async ingestLicenseStatus(@Args() { server, format, text }: IngestArgs, @Ctx() ctx: Context): Promise<IngestResult> {
     try {
@@ -19,7 +19,12 @@ export class IngestResolver {
     } catch (e) {
       if (e instanceof IngestForbiddenError) throw new ApiError('FORBIDDEN', e.message, { field: 'server' });
       if (e instanceof IngestTooLargeError) {
-        throw new ApiError('PAYLOAD_TOO_LARGE', `Push too large: ${e.message}`, { field: 'text', limit: e.limit, max: e.max, actual: e.actual });
+        throw new ApiError('PAYLOAD_TOO_LARGE', `Push too large: ${e.message}`, {
+          field: 'text',
+          limit: e.limit,
+          max: e.max,
+          actual: e.actual,
+        });
       }
       if (e instanceof IngestInputError) {
         if (e.notFound) throw new ApiError('NOT_FOUND', `License server "${server}" not found`, { field: 'server' });

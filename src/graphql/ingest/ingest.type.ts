@@ -9,10 +9,14 @@ export enum IngestFormatEnum {
 }
 registerEnumType(IngestFormatEnum, {
   name: 'IngestFormat',
-  description: 'Pushed text: lmutil lmstat -a output, rlmutil rlmstat -a output, LicenseSummary JSON, or AUTO to detect it.',
+  description:
+    'Pushed text: lmutil lmstat -a output, rlmutil rlmstat -a output, LicenseSummary JSON, or AUTO to detect it.',
 });
 
-@ObjectType({ simpleResolvers: true, description: 'What a pushed status did: the server\'s new current state, recorded like a poll.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: "What a pushed status did: the server's new current state, recorded like a poll.",
+})
 export class IngestResult {
   @Field()
   server!: string;

@@ -27,7 +27,9 @@ function checkServers(ctx: Context, servers: string[] | undefined, field: string
 @Resolver()
 export class ReportResolver {
   @Authorized()
-  @Query(() => Report, { description: 'The live license report: every feature of every (selected) server, with consistency checks.' })
+  @Query(() => Report, {
+    description: 'The live license report: every feature of every (selected) server, with consistency checks.',
+  })
   async licenseReport(@Args() { filter }: LicenseReportArgs, @Ctx() ctx: Context): Promise<Report> {
     const ids = checkServers(ctx, filter?.servers, 'filter.servers');
     const views = await loadViews(ctx, ids);
@@ -50,7 +52,14 @@ export class ReportResolver {
         summaryByFeature.push(f);
       }
     }
-    return { summaryByFeature, valid, issues, servers: views.map((v) => v.server), fetchedAt: fetchedAt ?? new Date().toISOString(), stale };
+    return {
+      summaryByFeature,
+      valid,
+      issues,
+      servers: views.map((v) => v.server),
+      fetchedAt: fetchedAt ?? new Date().toISOString(),
+      stale,
+    };
   }
 
   @Authorized()
@@ -66,7 +75,10 @@ export class ReportResolver {
   }
 
   @Authorized()
-  @Query(() => [LicenseServer], { description: 'Every configured license server with its status.', complexity: listCost(EXPECTED_SIZE.servers) })
+  @Query(() => [LicenseServer], {
+    description: 'Every configured license server with its status.',
+    complexity: listCost(EXPECTED_SIZE.servers),
+  })
   async licenseServers(@Ctx() ctx: Context): Promise<LicenseServer[]> {
     const views = await loadViews(ctx, ctx.services.snapshots.serverIds());
     return views.map((v) => v.server);

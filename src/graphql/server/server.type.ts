@@ -87,7 +87,10 @@ export class LicenseServer {
   @Field({ description: 'True when the last read failed and older data is shown.' })
   stale!: boolean;
 
-  @Field(() => [Issue], { description: 'Server-level issues (DOWN, stale, unreadable lines).', complexity: listCost(EXPECTED_SIZE.small) })
+  @Field(() => [Issue], {
+    description: 'Server-level issues (DOWN, stale, unreadable lines).',
+    complexity: listCost(EXPECTED_SIZE.small),
+  })
   issues!: Issue[];
 
   @Field(() => String, { nullable: true, description: 'Why the last read failed, when it did.' })
@@ -102,7 +105,10 @@ export class LicenseServer {
   @Field(() => Int)
   featureCount!: number;
 
-  @Field(() => [ParseWarning], { description: 'Lines of the server output that could not be read (first 50).', complexity: listCost(EXPECTED_SIZE.warnings) })
+  @Field(() => [ParseWarning], {
+    description: 'Lines of the server output that could not be read (first 50).',
+    complexity: listCost(EXPECTED_SIZE.warnings),
+  })
   warnings!: ParseWarning[];
 
   @Field(() => String, { nullable: true })
@@ -110,7 +116,8 @@ export class LicenseServer {
 
   @Field(() => Int, {
     nullable: true,
-    description: "Live servers: the time the server's output states (lmstat \"status on\", rlmstat statistics) minus ours when it was read, in seconds; a CLOCK_SKEW issue above 5 minutes. Null for files, pushes and outputs that state no time.",
+    description:
+      'Live servers: the time the server\'s output states (lmstat "status on", rlmstat statistics) minus ours when it was read, in seconds; a CLOCK_SKEW issue above 5 minutes. Null for files, pushes and outputs that state no time.',
   })
   clockSkewSeconds!: number | null;
 

@@ -4,7 +4,10 @@ import { SERVER_ID_PATTERN } from '../feature/feature.args';
 
 @ArgsType()
 export class FeatureUsageChangedArgs {
-  @Field(() => [String], { nullable: true, description: 'Exact feature names or globs (FTX_*, MATLAB?); default: every feature.' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Exact feature names or globs (FTX_*, MATLAB?); default: every feature.',
+  })
   @IsOptional()
   @ArrayMaxSize(200)
   @Length(1, 128, { each: true, message: 'each feature name or glob must be 1 to 128 characters' })
@@ -25,7 +28,10 @@ export class CheckoutEventsArgs {
   @Length(1, 128, { each: true, message: 'each feature name or glob must be 1 to 128 characters' })
   features?: string[];
 
-  @Field(() => [String], { nullable: true, description: 'License-server usernames (exact or glob); default: every user.' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'License-server usernames (exact or glob); default: every user.',
+  })
   @IsOptional()
   @ArrayMaxSize(200)
   @Length(1, 256, { each: true, message: 'each username or glob must be 1 to 256 characters' })

@@ -13,7 +13,11 @@ import { CheckoutEventTypeEnum, type CheckoutEvent, type FeatureUsageChange } fr
 
 export async function validateArgs<T extends object>(cls: new () => T, raw: Record<string, unknown>): Promise<T> {
   const args = Object.assign(new cls(), raw);
-  const errors = await validate(args, { skipMissingProperties: true, forbidUnknownValues: false, validationError: { target: false, value: false } });
+  const errors = await validate(args, {
+    skipMissingProperties: true,
+    forbidUnknownValues: false,
+    validationError: { target: false, value: false },
+  });
   if (errors.length > 0) throw new ArgumentValidationError(errors);
   return args;
 }

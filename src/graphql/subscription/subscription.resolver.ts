@@ -17,13 +17,16 @@ type CheckoutLiveEvent = Extract<LiveEvent, { kind: 'checkout' }>;
 export class SubscriptionResolver {
   @Authorized()
   @Subscription(() => FeatureUsageChange, {
-    description: 'A feature\'s issued or used count changed between two readings of its server (not sent while a server is DOWN or stale).',
+    description:
+      "A feature's issued or used count changed between two readings of its server (not sent while a server is DOWN or stale).",
     subscribe: async ({ args, context }) => {
       const ctx = context as Context;
       const a = await validateArgs(FeatureUsageChangedArgs, args);
       const servers = checkServerIds(ctx, a.servers, 'servers');
       const feature = nameMatcher(a.features);
-      return ctx.services.events.bus.subscribe((e) => e.kind === 'usage' && (!servers || servers.has(e.data.serverId)) && feature(e.data.feature));
+      return ctx.services.events.bus.subscribe(
+        (e) => e.kind === 'usage' && (!servers || servers.has(e.data.serverId)) && feature(e.data.feature),
+      );
     },
   })
   featureUsageChanged(@Root() e: UsageEvent, @Args() _args: FeatureUsageChangedArgs): FeatureUsageChange {
@@ -32,7 +35,8 @@ export class SubscriptionResolver {
 
   @Authorized()
   @Subscription(() => CheckoutEvent, {
-    description: 'Checkouts that appeared (CHECKED_OUT) or ended (CHECKED_IN) between two readings of a server. A server going DOWN does not check anything in.',
+    description:
+      'Checkouts that appeared (CHECKED_OUT) or ended (CHECKED_IN) between two readings of a server. A server going DOWN does not check anything in.',
     subscribe: async ({ args, context }) => {
       const ctx = context as Context;
       const a = await validateArgs(CheckoutEventsArgs, args);
@@ -40,7 +44,11 @@ export class SubscriptionResolver {
       const feature = nameMatcher(a.features);
       const user = nameMatcher(a.users);
       return ctx.services.events.bus.subscribe(
-        (e) => e.kind === 'checkout' && (!servers || servers.has(e.data.serverId)) && feature(e.data.feature) && user(e.data.checkout.username),
+        (e) =>
+          e.kind === 'checkout' &&
+          (!servers || servers.has(e.data.serverId)) &&
+          feature(e.data.feature) &&
+          user(e.data.checkout.username),
       );
     },
   })

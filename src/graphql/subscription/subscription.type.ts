@@ -14,7 +14,10 @@ export class UsageCounts {
   free!: number | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A new reading of a license server changed a feature\'s issued or used count.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: "A new reading of a license server changed a feature's issued or used count.",
+})
 export class FeatureUsageChange {
   @Field({ description: 'License server id.' })
   serverId!: string;
@@ -44,7 +47,10 @@ export enum CheckoutEventTypeEnum {
 }
 registerEnumType(CheckoutEventTypeEnum, { name: 'CheckoutEventType' });
 
-@ObjectType({ simpleResolvers: true, description: 'A checkout appeared (CHECKED_OUT) or disappeared (CHECKED_IN) between two readings of a server.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A checkout appeared (CHECKED_OUT) or disappeared (CHECKED_IN) between two readings of a server.',
+})
 export class CheckoutEvent {
   @Field(() => CheckoutEventTypeEnum)
   type!: CheckoutEventTypeEnum;
@@ -61,6 +67,8 @@ export class CheckoutEvent {
   @Field(() => Checkout, { description: 'The checkout (user, host, display, handle, start time identify it).' })
   checkout!: Checkout;
 
-  @Field(() => DateTimeScalar, { description: 'When the reading that saw the change was taken (a check-in happened before it).' })
+  @Field(() => DateTimeScalar, {
+    description: 'When the reading that saw the change was taken (a check-in happened before it).',
+  })
   at!: string;
 }

@@ -1,4 +1,15 @@
-import { ArrayMaxSize, ArrayUnique, IsIn, IsOptional, Length, Matches, MaxLength, ValidateBy, ValidateNested, type ValidationOptions } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsIn,
+  IsOptional,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
 import { ArgsType, Field, InputType } from 'type-graphql';
 import { isValidTimeZone } from '../../domain/time';
 import { DateTimeScalar } from '../common/scalars';
@@ -32,7 +43,8 @@ export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
     {
       name: 'isIanaTimeZone',
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && value.length <= 64 && ZONE_SHAPE.test(value) && isValidTimeZone(value),
+        validate: (value: unknown) =>
+          typeof value === 'string' && value.length <= 64 && ZONE_SHAPE.test(value) && isValidTimeZone(value),
         defaultMessage: () => '$property must be a known IANA time zone such as UTC or Europe/Berlin',
       },
     },
@@ -70,7 +82,10 @@ export class UsageFilter {
   @IsOptional()
   earliestTime?: Date;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'Window end, exclusive (default: now). Must be later than earliestTime.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'Window end, exclusive (default: now). Must be later than earliestTime.',
+  })
   @IsOptional()
   @IsLaterThan('earliestTime')
   latestTime?: Date;
@@ -78,7 +93,9 @@ export class UsageFilter {
 
 @ArgsType()
 export class UsageArgs {
-  @Field(() => [UsageDimensionEnum], { description: 'Dimensions to group by, each at most once; [] gives one total row.' })
+  @Field(() => [UsageDimensionEnum], {
+    description: 'Dimensions to group by, each at most once; [] gives one total row.',
+  })
   @ArrayMaxSize(6)
   @ArrayUnique({ message: 'groupBy must not repeat a dimension' })
   @IsIn(Object.values(UsageDimensionEnum), { each: true })
@@ -89,7 +106,10 @@ export class UsageArgs {
   @ValidateNested()
   filter?: UsageFilter;
 
-  @Field(() => TimeBucketEnum, { nullable: true, description: 'Bucket size for TIME grouping (default DAY); only with TIME.' })
+  @Field(() => TimeBucketEnum, {
+    nullable: true,
+    description: 'Bucket size for TIME grouping (default DAY); only with TIME.',
+  })
   @IsOptional()
   @IsIn(Object.values(TimeBucketEnum))
   bucket?: TimeBucketEnum;

@@ -5,7 +5,13 @@
  */
 import DataLoader from 'dataloader';
 import type { Services } from '../../services/services';
-import { seriesId, UsageInputError, type HistoryPoint, type TimeBucket, type UtilizationHistogramData } from '../../services/usage.service';
+import {
+  seriesId,
+  UsageInputError,
+  type HistoryPoint,
+  type TimeBucket,
+  type UtilizationHistogramData,
+} from '../../services/usage.service';
 
 export interface ChartKey {
   serverId: string;
@@ -65,7 +71,8 @@ export function utilizationHistogramLoader(services: Services): DataLoader<Chart
           const { since, until } = services.usage.chartWindow(first.since, first.until);
           const series = idx.map((i) => ({ serverId: keys[i].serverId, feature: keys[i].feature }));
           const result = await services.usage.histograms(series, since, until);
-          for (const i of idx) out[i] = result.get(seriesId(keys[i])) ?? new UsageInputError('feature', 'no such series');
+          for (const i of idx)
+            out[i] = result.get(seriesId(keys[i])) ?? new UsageInputError('feature', 'no such series');
         } catch (e) {
           const err = e instanceof Error ? e : new Error(String(e));
           for (const i of idx) out[i] = err;

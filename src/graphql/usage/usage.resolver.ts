@@ -29,7 +29,12 @@ export class UsageResolver {
   })
   async usage(@Args() { groupBy, filter, bucket, timeZone }: UsageArgs, @Ctx() ctx: Context): Promise<UsageRow[]> {
     try {
-      const rows = await ctx.services.usage.usage({ groupBy, bucket: bucket ?? null, timeZone: timeZone ?? null, filter: filter ?? null });
+      const rows = await ctx.services.usage.usage({
+        groupBy,
+        bucket: bucket ?? null,
+        timeZone: timeZone ?? null,
+        filter: filter ?? null,
+      });
       return rows.map(toUsageRow);
     } catch (e) {
       mapUsageError(e);
@@ -37,8 +42,14 @@ export class UsageResolver {
   }
 
   @Authorized()
-  @Query(() => [ResourceUsage], { description: 'Totals per feature for a window (all servers, or the given ones).', complexity: listCost(EXPECTED_SIZE.features) })
-  async resourceUsage(@Args() { startTime, endTime, servers }: ResourceUsageArgs, @Ctx() ctx: Context): Promise<ResourceUsage[]> {
+  @Query(() => [ResourceUsage], {
+    description: 'Totals per feature for a window (all servers, or the given ones).',
+    complexity: listCost(EXPECTED_SIZE.features),
+  })
+  async resourceUsage(
+    @Args() { startTime, endTime, servers }: ResourceUsageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<ResourceUsage[]> {
     try {
       const rows = await ctx.services.usage.resourceUsage(startTime ?? null, endTime ?? null, servers ?? null);
       return rows.map((r) => ({ ...r, licenseHours: r.licenseSeconds / 3600 }));

@@ -20,7 +20,10 @@ export enum TimeBucketEnum {
   WEEK = 'WEEK',
   MONTH = 'MONTH',
 }
-registerEnumType(TimeBucketEnum, { name: 'TimeBucket', description: 'Calendar buckets (weeks start on Monday), in the requested time zone.' });
+registerEnumType(TimeBucketEnum, {
+  name: 'TimeBucket',
+  description: 'Calendar buckets (weeks start on Monday), in the requested time zone.',
+});
 
 @ObjectType({
   simpleResolvers: true,
@@ -37,7 +40,10 @@ export class UsageRow {
   @Field(() => String, { nullable: true, description: 'Feature (FEATURE grouping): the "product".' })
   feature!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Version the checkouts asked for (VERSION grouping); null when unknown or not grouped.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Version the checkouts asked for (VERSION grouping); null when unknown or not grouped.',
+  })
   version!: string | null;
 
   @Field(() => String, { nullable: true, description: 'User name (USER grouping).' })
@@ -46,7 +52,9 @@ export class UsageRow {
   @Field(() => String, { nullable: true, description: 'Host name (HOST grouping).' })
   host!: string | null;
 
-  @Field(() => Int, { description: 'Checkout sessions overlapping the window (bucket); a session counts once per bucket.' })
+  @Field(() => Int, {
+    description: 'Checkout sessions overlapping the window (bucket); a session counts once per bucket.',
+  })
   sessions!: number;
 
   @Field(() => Float, { description: 'Licenses held x seconds, clipped to the window (bucket): the usage amount.' })
@@ -62,20 +70,33 @@ export class UsageRow {
   })
   peakInUse!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Time-weighted mean of licenses in use over the known part of the bucket (samples; summed over servers). Null as for peakInUse.' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Time-weighted mean of licenses in use over the known part of the bucket (samples; summed over servers). Null as for peakInUse.',
+  })
   averageInUse!: number | null;
 
   @Field(() => Int, { description: 'Different users holding a license in the window (bucket).' })
   distinctUsers!: number;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'First instant in the window (bucket) a session of the group was open.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'First instant in the window (bucket) a session of the group was open.',
+  })
   firstSeen!: Date | null;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'Last instant in the window (bucket) a session of the group was open.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'Last instant in the window (bucket) a session of the group was open.',
+  })
   lastSeen!: Date | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'Totals for one feature over a window (all servers): the resource breakdown.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'Totals for one feature over a window (all servers): the resource breakdown.',
+})
 export class ResourceUsage {
   @Field()
   feature!: string;
@@ -105,7 +126,7 @@ export class ResourceUsage {
   lastSeen!: Date | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'One bucket of a feature\'s history, from the recorded samples.' })
+@ObjectType({ simpleResolvers: true, description: "One bucket of a feature's history, from the recorded samples." })
 export class FeatureHistoryPoint {
   @Field(() => DateTimeScalar)
   bucketStart!: Date;
@@ -113,7 +134,10 @@ export class FeatureHistoryPoint {
   @Field(() => Int, { nullable: true, description: 'Highest issued count in the bucket.' })
   issued!: number | null;
 
-  @Field(() => Float, { nullable: true, description: 'Time-weighted mean of licenses in use (as the server reports it) over the known part of the bucket.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Time-weighted mean of licenses in use (as the server reports it) over the known part of the bucket.',
+  })
   used!: number | null;
 
   @Field(() => Int, { nullable: true, description: 'Most licenses in use at once.' })
@@ -138,7 +162,11 @@ export class UtilizationBin {
   share!: number;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'The share of time exactly k licenses were in use: the chart for sizing a pool. Only counts that occurred are listed.' })
+@ObjectType({
+  simpleResolvers: true,
+  description:
+    'The share of time exactly k licenses were in use: the chart for sizing a pool. Only counts that occurred are listed.',
+})
 export class UtilizationHistogram {
   @Field(() => DateTimeScalar)
   since!: Date;

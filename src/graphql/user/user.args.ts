@@ -37,11 +37,15 @@ export class CreateAccessTokenArgs {
 
   @Field(() => [String], {
     nullable: true,
-    description: 'Push scope: the ingest-type server ids this token may push status to. Omitted or empty: every ingest-type server.',
+    description:
+      'Push scope: the ingest-type server ids this token may push status to. Omitted or empty: every ingest-type server.',
   })
   @IsOptional()
   @ArrayMaxSize(100)
-  @Matches(/^[a-z0-9-]{1,64}$/, { each: true, message: 'servers are server ids (lowercase letters, digits and dashes)' })
+  @Matches(/^[a-z0-9-]{1,64}$/, {
+    each: true,
+    message: 'servers are server ids (lowercase letters, digits and dashes)',
+  })
   servers?: string[];
 }
 

@@ -37,7 +37,10 @@ export class UserResolver {
   }
 
   @Authorized()
-  @Query(() => [AccessTokenType], { description: 'ADMIN: every token; others: their own.', complexity: listCost(EXPECTED_SIZE.accounts) })
+  @Query(() => [AccessTokenType], {
+    description: 'ADMIN: every token; others: their own.',
+    complexity: listCost(EXPECTED_SIZE.accounts),
+  })
   async accessTokens(@Ctx() ctx: Context): Promise<AccessTokenType[]> {
     return (await ctx.services.auth.listTokens(ctx.principal!)).map(toToken);
   }
@@ -54,13 +57,21 @@ export class UserResolver {
 
   @Authorized('ADMIN')
   @Mutation(() => CreatedAccessToken, { description: 'Issue a token for a user. The secret is returned once.' })
-  async createAccessToken(@Args() { username, expiresInDays, name, servers }: CreateAccessTokenArgs, @Ctx() ctx: Context): Promise<CreatedAccessToken> {
+  async createAccessToken(
+    @Args() { username, expiresInDays, name, servers }: CreateAccessTokenArgs,
+    @Ctx() ctx: Context,
+  ): Promise<CreatedAccessToken> {
     const user = await ctx.services.store.users.findByUsername(username);
     if (!user) throw new ApiError('NOT_FOUND', `No user named "${username}"`, { field: 'username' });
     const scopeProblem = pushScopeProblem(servers, ctx.services.snapshots.configs());
     if (scopeProblem) throw badInput('servers', scopeProblem);
     try {
-      const { token, info } = await ctx.services.auth.issueToken({ userId: user.id, expiresInDays: expiresInDays ?? null, name: name ?? null, servers: servers ?? null });
+      const { token, info } = await ctx.services.auth.issueToken({
+        userId: user.id,
+        expiresInDays: expiresInDays ?? null,
+        name: name ?? null,
+        servers: servers ?? null,
+      });
       return { token, accessToken: toToken(info) };
     } catch (e) {
       mapStoreError(e);

@@ -43,10 +43,16 @@ export class AccessTokenType {
   @Field(() => DateTimeScalar, { nullable: true })
   revokedAt!: Date | null;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: 'Recorded within a minute of use, not on every request.' })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'Recorded within a minute of use, not on every request.',
+  })
   lastUsedAt!: Date | null;
 
-  @Field(() => [String], { nullable: true, description: 'Push scope: the server ids this token may push status to; null = every ingest-type server.' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Push scope: the server ids this token may push status to; null = every ingest-type server.',
+  })
   servers!: string[] | null;
 }
 

@@ -78,7 +78,10 @@ export class CommandSource implements LicenseSource {
     const name = binary || this.spec.tool;
     const found = findOnPath(name, this.opts.envPath ?? process.env.PATH);
     if (!found) {
-      throw new SourceError(`${name} not found on PATH; set servers[].binary (the full path to ${this.spec.tool}) for server "${this.config.id}" in the config`, 'SPAWN');
+      throw new SourceError(
+        `${name} not found on PATH; set servers[].binary (the full path to ${this.spec.tool}) for server "${this.config.id}" in the config`,
+        'SPAWN',
+      );
     }
     return found;
   }
@@ -101,7 +104,11 @@ export class CommandSource implements LicenseSource {
 
   /** Turn a finished run into a snapshot (or an EXIT error); see the module comment. */
   interpret(result: RunResult, label: string, polledAt: Date): Snapshot {
-    const snap = this.spec.parse(result.stdout, { serverId: this.config.id, now: polledAt, timeZone: this.config.timeZone });
+    const snap = this.spec.parse(result.stdout, {
+      serverId: this.config.id,
+      now: polledAt,
+      timeZone: this.config.timeZone,
+    });
     snap.serverId = this.config.id;
     snap.sourceType = this.spec.type;
     const failed = result.exitCode !== 0 || result.exitSignal !== null;

@@ -95,7 +95,10 @@ function writeRecord(): void {
   const file = path.join(recordDir, `${process.pid}.json`);
   try {
     if (liveGroups.size === 0) fs.rmSync(file, { force: true });
-    else fs.writeFileSync(file, JSON.stringify([...liveGroups].map((pgid) => ({ pgid, start: startTimeOf(pgid) }))), { mode: 0o600 });
+    else
+      fs.writeFileSync(file, JSON.stringify([...liveGroups].map((pgid) => ({ pgid, start: startTimeOf(pgid) }))), {
+        mode: 0o600,
+      });
   } catch {
     /* best effort: the exit hook still kills them on a normal exit */
   }
@@ -131,7 +134,8 @@ export function reapStaleChildGroups(dir: string): number[] {
       entries = [];
     }
     for (const e of Array.isArray(entries) ? entries : []) {
-      if (typeof e.pgid !== 'number' || !Number.isInteger(e.pgid) || e.pgid <= 1 || typeof e.start !== 'string') continue;
+      if (typeof e.pgid !== 'number' || !Number.isInteger(e.pgid) || e.pgid <= 1 || typeof e.start !== 'string')
+        continue;
       if (startTimeOf(e.pgid) !== e.start) continue;
       killGroup(e.pgid);
       killed.push(e.pgid);
@@ -173,7 +177,10 @@ export function describeExit(r: Pick<RunResult, 'exitCode' | 'exitSignal'>): str
 /** Find an executable on PATH (like `which`); null when there is none. */
 export function findOnPath(name: string, envPath: string | undefined = process.env.PATH): string | null {
   if (!envPath) return null;
-  const exts = process.platform === 'win32' ? ['', ...(process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').map((e) => e.toLowerCase())] : [''];
+  const exts =
+    process.platform === 'win32'
+      ? ['', ...(process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';').map((e) => e.toLowerCase())]
+      : [''];
   for (const dir of envPath.split(path.delimiter)) {
     if (!dir) continue;
     for (const ext of exts) {
@@ -195,7 +202,8 @@ function abortReason(signal: AbortSignal): string {
   const r: unknown = signal.reason;
   if (typeof r === 'string') return r;
   // not `instanceof Error`: a DOMException (or an error from another realm) is not always one
-  if (r && typeof r === 'object' && typeof (r as { message?: unknown }).message === 'string') return (r as { message: string }).message;
+  if (r && typeof r === 'object' && typeof (r as { message?: unknown }).message === 'string')
+    return (r as { message: string }).message;
   return 'aborted';
 }
 
@@ -257,7 +265,10 @@ export function runCommand(opts: RunOptions): Promise<RunResult> {
       graceTimer = setTimeout(finish, KILL_GRACE_MS);
       graceTimer.unref?.();
     };
-    const onAbort = () => fail(new SourceError(`${label} run aborted (${abortReason(opts.signal!)}); killed process group ${pid}`, 'ABORTED'));
+    const onAbort = () =>
+      fail(
+        new SourceError(`${label} run aborted (${abortReason(opts.signal!)}); killed process group ${pid}`, 'ABORTED'),
+      );
 
     function finish(): void {
       if (settled) return;
@@ -306,7 +317,12 @@ export function runCommand(opts: RunOptions): Promise<RunResult> {
     child.on('error', (e: NodeJS.ErrnoException) => {
       // spawn failures (ENOENT, EACCES): there is no process to wait for
       if (!failure) {
-        const hint = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied (is it executable?)' : e.message;
+        const hint =
+          e.code === 'ENOENT'
+            ? 'no such file'
+            : e.code === 'EACCES'
+              ? 'permission denied (is it executable?)'
+              : e.message;
         failure = new SourceError(`cannot run ${opts.binary}: ${hint}`, 'SPAWN');
       }
       finish();
@@ -321,7 +337,10 @@ export function runCommand(opts: RunOptions): Promise<RunResult> {
 
     if (opts.timeoutMs && opts.timeoutMs > 0) {
       const secs = Math.round(opts.timeoutMs) / 1000;
-      timer = setTimeout(() => fail(new SourceError(`${label} timed out after ${secs} s; killed process group ${pid}`, 'TIMEOUT')), opts.timeoutMs);
+      timer = setTimeout(
+        () => fail(new SourceError(`${label} timed out after ${secs} s; killed process group ${pid}`, 'TIMEOUT')),
+        opts.timeoutMs,
+      );
       timer.unref?.();
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true });

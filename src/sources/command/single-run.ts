@@ -97,7 +97,8 @@ export class SingleRun<T> {
 function reasonText(r: unknown): string {
   if (typeof r === 'string') return r;
   // not `instanceof Error`: a DOMException (or an error from another realm) is not always one
-  if (r && typeof r === 'object' && typeof (r as { message?: unknown }).message === 'string') return (r as { message: string }).message;
+  if (r && typeof r === 'object' && typeof (r as { message?: unknown }).message === 'string')
+    return (r as { message: string }).message;
   return 'no reason given';
 }
 

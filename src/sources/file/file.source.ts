@@ -55,7 +55,8 @@ export async function readFileCapped(file: string, maxBytes: number, signal?: Ab
       throw ioError(file, e);
     }
     if (st.isDirectory()) throw new SourceError(`cannot read ${file}: EISDIR: it is a directory`, 'IO');
-    if (st.size > maxBytes) throw new SourceError(`${file} is ${st.size} bytes, more than maxOutputBytes (${maxBytes} bytes)`, 'TOO_LARGE');
+    if (st.size > maxBytes)
+      throw new SourceError(`${file} is ${st.size} bytes, more than maxOutputBytes (${maxBytes} bytes)`, 'TOO_LARGE');
     // read one byte more than allowed, in case the file grew after the stat
     const buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(st.size + 1, 64 * 1024)));
     let n = 0;
@@ -88,7 +89,8 @@ export class FileSource implements LicenseSource {
     readonly config: ServerConfig,
     opts: FileSourceOptions = {},
   ) {
-    if (config.type !== 'flexlm-file' && config.type !== 'rlm-file') throw new Error(`FileSource cannot read type ${config.type}`);
+    if (config.type !== 'flexlm-file' && config.type !== 'rlm-file')
+      throw new Error(`FileSource cannot read type ${config.type}`);
     if (!config.path) throw new Error(`server ${config.id}: type ${config.type} needs a path`);
     this.id = config.id;
     this.type = config.type;
@@ -104,7 +106,8 @@ export class FileSource implements LicenseSource {
     const { text, mtime } = await readFileCapped(this.config.path!, this.config.maxOutputBytes, signal);
     const capturedAt = mtime.getTime() <= polledAt.getTime() ? mtime : polledAt;
     const opts = { serverId: this.id, now: capturedAt, timeZone: this.config.timeZone };
-    const snap = this.type === 'rlm-file' ? parseRlmstat(text, { ...opts, sourceType: 'rlm-file' }) : parseLmstat(text, opts);
+    const snap =
+      this.type === 'rlm-file' ? parseRlmstat(text, { ...opts, sourceType: 'rlm-file' }) : parseLmstat(text, opts);
     snap.serverId = this.id;
     snap.sourceType = this.type;
     snap.fetchedAt = polledAt.toISOString();

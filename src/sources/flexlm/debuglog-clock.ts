@@ -119,7 +119,15 @@ export class DebugLogClock {
     if (!this.date) return NaN;
     if (this.dayBase === this.dayBase) return this.dayBase + sec * 1000;
     if (this.fold) return laterInstant(this.date, sec, this.tz);
-    return zonedTimeToUtc(this.date.year, this.date.month, this.date.day, Math.floor(sec / 3600), Math.floor((sec % 3600) / 60), sec % 60, this.tz);
+    return zonedTimeToUtc(
+      this.date.year,
+      this.date.month,
+      this.date.day,
+      Math.floor(sec / 3600),
+      Math.floor((sec % 3600) / 60),
+      sec % 60,
+      this.tz,
+    );
   }
 
   /** A backward step to `sec` is the repeated hour of a fall-back on this (transition) day. */

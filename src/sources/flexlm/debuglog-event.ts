@@ -27,7 +27,19 @@ export interface EventFields {
 }
 
 export function newEventFields(): EventFields {
-  return { featureA: 0, featureB: 0, userA: 0, userB: 0, hostA: 0, hostB: 0, tokenA: -1, tokenB: -1, count: 1, reason: null, detail: null };
+  return {
+    featureA: 0,
+    featureB: 0,
+    userA: 0,
+    userB: 0,
+    hostA: 0,
+    hostB: 0,
+    tokenA: -1,
+    tokenB: -1,
+    count: 1,
+    reason: null,
+    detail: null,
+  };
 }
 
 function isWs(c: number): boolean {

@@ -31,7 +31,9 @@ export interface IdFields {
 /** The identity key of an event (reference definition). */
 export function eventKey(e: IdFields, occurrence: number): string {
   const at = e.at ?? `local:${e.time}`;
-  return [at, e.vendor, e.type, e.feature, e.user, e.host, String(e.count), e.token ?? '', String(occurrence)].join(KEY_SEPARATOR);
+  return [at, e.vendor, e.type, e.feature, e.user, e.host, String(e.count), e.token ?? '', String(occurrence)].join(
+    KEY_SEPARATOR,
+  );
 }
 
 /** The 64-bit hash of a key as 16 hex digits (reference definition). */
@@ -52,8 +54,22 @@ function hx(n: number): number {
 /** 16 hex digits of two 32-bit values, as one flat string (no intermediate strings). */
 function hex16(a: number, b: number): string {
   return String.fromCharCode(
-    hx((a >>> 28) & 15), hx((a >>> 24) & 15), hx((a >>> 20) & 15), hx((a >>> 16) & 15), hx((a >>> 12) & 15), hx((a >>> 8) & 15), hx((a >>> 4) & 15), hx(a & 15),
-    hx((b >>> 28) & 15), hx((b >>> 24) & 15), hx((b >>> 20) & 15), hx((b >>> 16) & 15), hx((b >>> 12) & 15), hx((b >>> 8) & 15), hx((b >>> 4) & 15), hx(b & 15),
+    hx((a >>> 28) & 15),
+    hx((a >>> 24) & 15),
+    hx((a >>> 20) & 15),
+    hx((a >>> 16) & 15),
+    hx((a >>> 12) & 15),
+    hx((a >>> 8) & 15),
+    hx((a >>> 4) & 15),
+    hx(a & 15),
+    hx((b >>> 28) & 15),
+    hx((b >>> 24) & 15),
+    hx((b >>> 20) & 15),
+    hx((b >>> 16) & 15),
+    hx((b >>> 12) & 15),
+    hx((b >>> 8) & 15),
+    hx((b >>> 4) & 15),
+    hx(b & 15),
   );
 }
 

@@ -47,7 +47,20 @@ const SLOT_FEATURE = 0;
 const SLOT_VENDOR = 1;
 const SLOT_TOKEN = 2;
 
-const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
+const MONTHS: Record<string, number> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
 const SLASH_DATE_RE = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/;
 const BANNER_RE = /\bstarted on .*\((\d{1,2})\/(\d{1,2})\/(\d{4})\)\s*$/;
 const NAMED_DATE_RE = /^\s*(?:[A-Za-z]{3}\s+)?([A-Za-z]{3})\s+(\d{1,2})\s+(\d{4})\b/;
@@ -88,7 +101,14 @@ class DebugLogParser {
   private warningCount = 0;
   readonly samples: DebugLogResult['unparsed']['samples'] = [];
   readonly counts = { lines: 0, dateLines: 0, ignored: 0, blank: 0, unparsed: 0, undated: 0 };
-  readonly byType: Record<DebugEventType, number> = { OUT: 0, IN: 0, DENIED: 0, QUEUED: 0, DEQUEUED: 0, UNSUPPORTED: 0 };
+  readonly byType: Record<DebugEventType, number> = {
+    OUT: 0,
+    IN: 0,
+    DENIED: 0,
+    QUEUED: 0,
+    DEQUEUED: 0,
+    UNSUPPORTED: 0,
+  };
   private readonly clock: DebugLogClock;
   private readonly interner = new StringInterner();
   private readonly fields: EventFields = newEventFields();
@@ -141,7 +161,16 @@ class DebugLogParser {
     if (isDigit(t.charCodeAt(k))) {
       const two = isDigit(t.charCodeAt(k + 1));
       const c = two ? k + 2 : k + 1;
-      if (t.charCodeAt(c) === 58 && isDigit(t.charCodeAt(c + 1)) && isDigit(t.charCodeAt(c + 2)) && t.charCodeAt(c + 3) === 58 && isDigit(t.charCodeAt(c + 4)) && isDigit(t.charCodeAt(c + 5)) && t.charCodeAt(c + 6) === 32 && c + 6 < e) {
+      if (
+        t.charCodeAt(c) === 58 &&
+        isDigit(t.charCodeAt(c + 1)) &&
+        isDigit(t.charCodeAt(c + 2)) &&
+        t.charCodeAt(c + 3) === 58 &&
+        isDigit(t.charCodeAt(c + 4)) &&
+        isDigit(t.charCodeAt(c + 5)) &&
+        t.charCodeAt(c + 6) === 32 &&
+        c + 6 < e
+      ) {
         const h = two ? (t.charCodeAt(k) - 48) * 10 + t.charCodeAt(k + 1) - 48 : t.charCodeAt(k) - 48;
         const mi = (t.charCodeAt(c + 1) - 48) * 10 + t.charCodeAt(c + 2) - 48;
         const se = (t.charCodeAt(c + 4) - 48) * 10 + t.charCodeAt(c + 5) - 48;
@@ -190,7 +219,17 @@ class DebugLogParser {
   }
 
   /** An event line; sec = -1 when its time is unreadable (timeA: where the printed time starts). */
-  private event(type: number, s: number, e: number, va: number, vb: number, body: number, ln: number, sec: number, timeA: number): void {
+  private event(
+    type: number,
+    s: number,
+    e: number,
+    va: number,
+    vb: number,
+    body: number,
+    ln: number,
+    sec: number,
+    timeA: number,
+  ): void {
     const t = this.t;
     const f = this.fields;
     if (!readEventFields(t, body, e, f)) return this.unparsed(s, e, ln, 'bad-event');
@@ -209,7 +248,12 @@ class DebugLogParser {
       }
       at = this.iso || null;
     } else if (sec < 0) {
-      this.warn({ code: 'BAD_TIME', message: `unreadable time "${time}": the event is kept without a date`, line: ln, text: this.cap(s, e) });
+      this.warn({
+        code: 'BAD_TIME',
+        message: `unreadable time "${time}": the event is kept without a date`,
+        line: ln,
+        text: this.cap(s, e),
+      });
     }
     if (at === null) {
       this.counts.undated++;
@@ -228,7 +272,23 @@ class DebugLogParser {
     const errorCode = f.reason === null ? null : errorCodeOf(f.reason);
     const id = this.identity(at ?? `local:${time}`, vendor, typeName, feature, user, host, f.count, token);
     this.byType[typeName]++;
-    this.events.push({ id, type: typeName, at, time, vendor, feature, user, host, count: f.count, token, reason: f.reason, reasonKind: reasonKindOf(f.reason, errorCode), errorCode, detail: f.detail, line: ln });
+    this.events.push({
+      id,
+      type: typeName,
+      at,
+      time,
+      vendor,
+      feature,
+      user,
+      host,
+      count: f.count,
+      token,
+      reason: f.reason,
+      reasonKind: reasonKindOf(f.reason, errorCode),
+      errorCode,
+      detail: f.detail,
+      line: ln,
+    });
   }
 
   /**
@@ -249,16 +309,46 @@ class DebugLogParser {
     const h = Math.floor(sec / 3600);
     const m = Math.floor(sec / 60) % 60;
     const x = sec % 60;
-    const z = (ms % 1000 + 1000) % 1000;
+    const z = ((ms % 1000) + 1000) % 1000;
     return String.fromCharCode(
-      c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10],
-      48 + Math.floor(h / 10), 48 + (h % 10), 58, 48 + Math.floor(m / 10), 48 + (m % 10), 58, 48 + Math.floor(x / 10), 48 + (x % 10),
-      46, 48 + Math.floor(z / 100), 48 + (Math.floor(z / 10) % 10), 48 + (z % 10), 90,
+      c[0],
+      c[1],
+      c[2],
+      c[3],
+      c[4],
+      c[5],
+      c[6],
+      c[7],
+      c[8],
+      c[9],
+      c[10],
+      48 + Math.floor(h / 10),
+      48 + (h % 10),
+      58,
+      48 + Math.floor(m / 10),
+      48 + (m % 10),
+      58,
+      48 + Math.floor(x / 10),
+      48 + (x % 10),
+      46,
+      48 + Math.floor(z / 100),
+      48 + (Math.floor(z / 10) % 10),
+      48 + (z % 10),
+      90,
     );
   }
 
   /** The event's id: see debuglog-id.ts (same fields, same order). */
-  private identity(at: string, vendor: string, type: string, feature: string, user: string, host: string, count: number, token: string | null): string {
+  private identity(
+    at: string,
+    vendor: string,
+    type: string,
+    feature: string,
+    user: string,
+    host: string,
+    count: number,
+    token: string | null,
+  ): string {
     const h = this.hasher;
     h.reset();
     h.str(at);
@@ -303,7 +393,12 @@ class DebugLogParser {
     if (date === null) return this.unparsed(s, e, ln, 'bad-date');
     this.counts.dateLines++;
     if (this.clock.setDate(date, sec)) {
-      this.warn({ code: 'DATE_WENT_BACK', message: 'this date line sets an earlier date than the lines before it: the events after it are dated from it', line: ln, text: this.cap(s, e) });
+      this.warn({
+        code: 'DATE_WENT_BACK',
+        message: 'this date line sets an earlier date than the lines before it: the events after it are dated from it',
+        line: ln,
+        text: this.cap(s, e),
+      });
     }
   }
 
@@ -325,9 +420,16 @@ class DebugLogParser {
   result(): DebugLogResult {
     const c = this.counts;
     if (c.undated > 0) {
-      this.warnings.unshift({ code: 'UNDATED_EVENTS', message: `${c.undated} event(s) have no date (at: null), the first on line ${this.firstUndatedLine}: no date line (TIMESTAMP, server banner) came before them and no fallback date was given, or their time is unreadable` });
+      this.warnings.unshift({
+        code: 'UNDATED_EVENTS',
+        message: `${c.undated} event(s) have no date (at: null), the first on line ${this.firstUndatedLine}: no date line (TIMESTAMP, server banner) came before them and no fallback date was given, or their time is unreadable`,
+      });
     }
-    if (this.warningCount > MAX_WARNINGS) this.warnings.push({ code: 'WARNINGS_TRUNCATED', message: `${this.warningCount} warnings in all; only the first ${MAX_WARNINGS} are kept` });
+    if (this.warningCount > MAX_WARNINGS)
+      this.warnings.push({
+        code: 'WARNINGS_TRUNCATED',
+        message: `${this.warningCount} warnings in all; only the first ${MAX_WARNINGS} are kept`,
+      });
     return {
       events: this.events,
       unparsed: { count: c.unparsed, samples: this.samples },
@@ -365,7 +467,12 @@ function endsWithParen(t: string, m: number, e: number): boolean {
 }
 
 function localDateOf(ms: number, tz: string): string {
-  const p = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+  const p = new Intl.DateTimeFormat('en-CA', {
+    timeZone: tz,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date(ms));
   return p.slice(0, 10);
 }
 
@@ -391,10 +498,19 @@ export function parseDebugLog(text: string, options: DebugLogOptions = {}): Debu
   let fallback: LocalDate | null = null;
   if (options.fallbackDate !== undefined) {
     fallback = parseIsoDate(options.fallbackDate);
-    if (!fallback) pre.push({ code: 'BAD_FALLBACK_DATE', message: `fallbackDate "${options.fallbackDate}" is not a YYYY-MM-DD date: ignored` });
+    if (!fallback)
+      pre.push({
+        code: 'BAD_FALLBACK_DATE',
+        message: `fallbackDate "${options.fallbackDate}" is not a YYYY-MM-DD date: ignored`,
+      });
   }
   const max = options.maxSamples;
-  const p = new DebugLogParser(typeof text === 'string' ? text : '', tz, fallback, max !== undefined && Number.isSafeInteger(max) && max >= 0 ? max : 20);
+  const p = new DebugLogParser(
+    typeof text === 'string' ? text : '',
+    tz,
+    fallback,
+    max !== undefined && Number.isSafeInteger(max) && max >= 0 ? max : 20,
+  );
   for (const w of pre) p.warn(w);
   p.run();
   return p.result();

@@ -16,7 +16,18 @@ import type { Feature, ParseOptions, ParseWarning, Pool, Snapshot } from '../../
 // Dates
 
 const MONTHS: Record<string, number> = {
-  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
 };
 
 /** Years after this are "never expires" sentinels in practice (01-jan-2099, 31-dec-9999). */
@@ -144,7 +155,13 @@ export function parseLmstatI(text: string, _opts?: ParseOptions): LmstatIResult 
       const countTok = toks[2] ?? '';
       const uncounted = countTok.toLowerCase() === 'uncounted';
       if (toks.length < 4 || !(/^\d{1,15}$/.test(countTok) || uncounted)) {
-        warn({ code: 'UNPARSED_LINE', message: 'lmstat -i: line not understood', line: i + 1, text: line.slice(0, 200), affectsCounts: false });
+        warn({
+          code: 'UNPARSED_LINE',
+          message: 'lmstat -i: line not understood',
+          line: i + 1,
+          text: line.slice(0, 200),
+          affectsCounts: false,
+        });
         continue;
       }
       const rest = toks.slice(3);
@@ -152,7 +169,8 @@ export function parseLmstatI(text: string, _opts?: ParseOptions): LmstatIResult 
       let expiryRaw: string;
       // Decide per line which of the two trailing columns is the date; the header order breaks ties.
       const firstIsDate = isDateLike(rest[0]);
-      const lastIsDate = rest.length > 1 && isDateLike(rest[rest.length - 1]) && !rest[0].toLowerCase().startsWith('permanent');
+      const lastIsDate =
+        rest.length > 1 && isDateLike(rest[rest.length - 1]) && !rest[0].toLowerCase().startsWith('permanent');
       if (rest.length === 1) {
         if (isDateLike(rest[0])) {
           vendor = null;
@@ -176,7 +194,13 @@ export function parseLmstatI(text: string, _opts?: ParseOptions): LmstatIResult 
       }
       const d = parseFlexlmDate(expiryRaw);
       if (expiryRaw && !d.iso && !d.permanent) {
-        warn({ code: 'BAD_DATE', message: `lmstat -i: cannot read expiry "${expiryRaw.slice(0, 60)}"`, line: i + 1, text: line.slice(0, 200), feature: toks[0] });
+        warn({
+          code: 'BAD_DATE',
+          message: `lmstat -i: cannot read expiry "${expiryRaw.slice(0, 60)}"`,
+          line: i + 1,
+          text: line.slice(0, 200),
+          feature: toks[0],
+        });
       }
       const issued = uncounted ? null : Number(countTok);
       features.push({
@@ -191,10 +215,16 @@ export function parseLmstatI(text: string, _opts?: ParseOptions): LmstatIResult 
       });
     }
   } catch (err) {
-    warn({ code: 'PARSER_ERROR', message: `lmstat -i parser failed: ${err instanceof Error ? err.message : String(err)}` });
+    warn({
+      code: 'PARSER_ERROR',
+      message: `lmstat -i parser failed: ${err instanceof Error ? err.message : String(err)}`,
+    });
   }
   if (total > warnings.length) {
-    warnings.push({ code: 'WARNINGS_TRUNCATED', message: `${total} warnings in all; only the first ${MAX_WARNINGS} are kept` });
+    warnings.push({
+      code: 'WARNINGS_TRUNCATED',
+      message: `${total} warnings in all; only the first ${MAX_WARNINGS} are kept`,
+    });
   }
   return { features, warnings };
 }

@@ -60,10 +60,19 @@ export { StartTimeInferrer } from './start-time';
 export const MAX_STORED_WARNINGS = 50;
 const MAX_WARNING_TEXT = 200;
 
-const RESERVATION_KINDS: ReadonlySet<string> = new Set(['HOST', 'USER', 'GROUP', 'PROJECT', 'DISPLAY', 'INTERNET', 'HOST_GROUP']);
+const RESERVATION_KINDS: ReadonlySet<string> = new Set([
+  'HOST',
+  'USER',
+  'GROUP',
+  'PROJECT',
+  'DISPLAY',
+  'INTERNET',
+  'HOST_GROUP',
+]);
 
 /** "(Total of 1814 licenses issued;  Total of 1206 licenses in use)", singular, plural or ungrammatical. Sticky. */
-const TOTALS_RE = /\(\s*Total\s+of\s+(\d+)\s+licen[sc]es?\s+issued\s*;\s*Total\s+of\s+(\d+)\s+licen[sc]es?\s+in\s+use\s*\)/iy;
+const TOTALS_RE =
+  /\(\s*Total\s+of\s+(\d+)\s+licen[sc]es?\s+issued\s*;\s*Total\s+of\s+(\d+)\s+licen[sc]es?\s+in\s+use\s*\)/iy;
 /** Lines that may hide a count or a checkout: unplaced ones inside a feature block make the feature suspect. */
 const COUNTISH_RE = /start\s|licen[sc]e|reserv|queued|linger|\(v[^)\s]*\)|\/\S*\s+\d+\)/i;
 
@@ -163,8 +172,27 @@ function isGarbled(t: string, a: number, b: number): boolean {
     if (c > 127) continue;
     switch (c) {
       // ! " $ % & ' ( ) * ; < = > ? [ ] ^ ` { | }
-      case 33: case 34: case 36: case 37: case 38: case 39: case 40: case 41: case 42: case 59:
-      case 60: case 61: case 62: case 63: case 91: case 93: case 94: case 96: case 123: case 124: case 125:
+      case 33:
+      case 34:
+      case 36:
+      case 37:
+      case 38:
+      case 39:
+      case 40:
+      case 41:
+      case 42:
+      case 59:
+      case 60:
+      case 61:
+      case 62:
+      case 63:
+      case 91:
+      case 93:
+      case 94:
+      case 96:
+      case 123:
+      case 124:
+      case 125:
         return true;
     }
   }
@@ -186,7 +214,17 @@ let digitsEnd = 0;
 function isReSpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
   if (c < 0xa0) return false;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 function skipReSpace(t: string, k: number, e: number): number {
@@ -283,7 +321,10 @@ function headerKind(t: string, r: number, e: number): number {
   if (t.startsWith('(Uncounted', r)) return H_UNCOUNTED;
   if (t.startsWith('(Error', r)) return H_ERROR;
   if (t.startsWith('Cannot get users of', r)) return H_CANNOT_GET_USERS;
-  const head = t.slice(r, Math.min(e, r + 24)).toLowerCase().replace(/^\(\s*/, '(');
+  const head = t
+    .slice(r, Math.min(e, r + 24))
+    .toLowerCase()
+    .replace(/^\(\s*/, '(');
   if (head.startsWith('(total')) return H_TOTALS;
   if (head.startsWith('(uncounted')) return H_UNCOUNTED;
   if (head.startsWith('(error')) return H_ERROR;
@@ -442,9 +483,16 @@ class LmstatParser {
   private generalLine(line: string, e: number, ln: number, c: number): void {
     switch (c) {
       case 34: // "
-        this.warn({ code: 'UNPARSED_LINE', message: 'pool line outside a feature block', line: ln, text: capText(line, 0, e), affectsCounts: false });
+        this.warn({
+          code: 'UNPARSED_LINE',
+          message: 'pool line outside a feature block',
+          line: ln,
+          text: capText(line, 0, e),
+          affectsCounts: false,
+        });
         return;
-      case 45: { // - : "----------" separates license servers
+      case 45: {
+        // - : "----------" separates license servers
         let k = 0;
         while (k < e && line.charCodeAt(k) === 45) k++;
         if (k === e && e >= 3) {
@@ -577,7 +625,8 @@ class LmstatParser {
       host = this.hostFor(name, null);
     } else {
       // "license server UP v11.x" without a host: the member still unaccounted for, else the first one
-      host = this.group.hosts.find((h) => h.status === 'UNKNOWN') ?? this.group.hosts[0] ?? this.hostFor('unknown', null);
+      host =
+        this.group.hosts.find((h) => h.status === 'UNKNOWN') ?? this.group.hosts[0] ?? this.hostFor('unknown', null);
     }
     const status = word === 'UP' ? 'UP' : 'DOWN';
     // The same host printed twice (lmstat_server_up_win: "BVS15004 ... (MASTER)" then "bvs15004 ..."): merged,
@@ -719,7 +768,14 @@ class LmstatParser {
         f.issued = this.hIssued;
         f.used = this.hUsed;
         if (f.issued === null || f.used === null) {
-          this.warn({ code: 'BAD_COUNT', message: `feature ${name}: count out of range`, line: ln, text: capText(t, s, e), affectsCounts: true, feature: name });
+          this.warn({
+            code: 'BAD_COUNT',
+            message: `feature ${name}: count out of range`,
+            line: ln,
+            text: capText(t, s, e),
+            affectsCounts: true,
+            feature: name,
+          });
         }
       } else {
         f.error = { code: 'UNPARSED', message: t.slice(r, e) };
@@ -743,7 +799,13 @@ class LmstatParser {
     }
     if (this.group.featureNames.has(name)) {
       // lmstat_app1 prints feature42's block twice: both are kept, in order, as separate entries.
-      this.warn({ code: 'DUPLICATE_FEATURE', message: `feature ${name} is listed more than once by the same server; each block is kept as its own entry`, line: ln, feature: name, affectsCounts: false });
+      this.warn({
+        code: 'DUPLICATE_FEATURE',
+        message: `feature ${name} is listed more than once by the same server; each block is kept as its own entry`,
+        line: ln,
+        feature: name,
+        affectsCounts: false,
+      });
     } else {
       this.group.featureNames.add(name);
     }
@@ -797,7 +859,14 @@ class LmstatParser {
   }
 
   private unparsedHeader(t: string, s: number, e: number, ln: number, name: string): void {
-    this.warn({ code: 'UNPARSED_LINE', message: `feature ${name}: usage header not understood`, line: ln, text: capText(t, s, e), affectsCounts: true, feature: name });
+    this.warn({
+      code: 'UNPARSED_LINE',
+      message: `feature ${name}: usage header not understood`,
+      line: ln,
+      text: capText(t, s, e),
+      affectsCounts: true,
+      feature: name,
+    });
   }
 
   /** `"MATLAB" v52, vendor: MLM, expiry: 30-dec-2025` (the name may differ from the header: lmstat_app1 feature0) */
@@ -809,7 +878,15 @@ class LmstatParser {
       this.unparsed(t, s, e, ln);
       return;
     }
-    const pool: Pool = { name: t.slice(s + 1, close), version: null, vendor: null, type: 'unknown', expiry: null, expiryRaw: null, permanent: false };
+    const pool: Pool = {
+      name: t.slice(s + 1, close),
+      version: null,
+      vendor: null,
+      type: 'unknown',
+      expiry: null,
+      expiryRaw: null,
+      permanent: false,
+    };
     const parts = t.slice(close + 1, e).split(',');
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i].trim();
@@ -828,7 +905,13 @@ class LmstatParser {
         pool.expiry = d.iso;
         pool.permanent = d.permanent;
         if (value && !d.iso && !d.permanent) {
-          this.warn({ code: 'BAD_DATE', message: `feature ${f.name}: cannot read expiry "${value.slice(0, 60)}"`, line: ln, feature: f.name, affectsCounts: false });
+          this.warn({
+            code: 'BAD_DATE',
+            message: `feature ${f.name}: cannot read expiry "${value.slice(0, 60)}"`,
+            line: ln,
+            feature: f.name,
+            affectsCounts: false,
+          });
         }
       }
     }
@@ -844,7 +927,8 @@ class LmstatParser {
     let type: Pool['type'];
     if (t.startsWith('floating license', s)) type = 'floating';
     else if (t.startsWith('nodelocked license', s)) type = 'nodelocked';
-    else if (t.startsWith('uncounted nodelocked license', s) || t.startsWith('uncounted license', s)) type = 'uncounted';
+    else if (t.startsWith('uncounted nodelocked license', s) || t.startsWith('uncounted license', s))
+      type = 'uncounted';
     else if (t.startsWith('vendor_string:', s)) {
       (this.pool ?? this.implicitPool()).vendorString = t.slice(s + 'vendor_string:'.length, e).trim();
       return true;
@@ -859,7 +943,15 @@ class LmstatParser {
 
   /** Pool details with no pool line above them: attach them to a pool named after the feature. */
   private implicitPool(): Pool {
-    const pool: Pool = { name: this.feature!.name, version: null, vendor: null, type: 'unknown', expiry: null, expiryRaw: null, permanent: false };
+    const pool: Pool = {
+      name: this.feature!.name,
+      version: null,
+      vendor: null,
+      type: 'unknown',
+      expiry: null,
+      expiryRaw: null,
+      permanent: false,
+    };
     this.feature!.pools.push(pool);
     this.pool = pool;
     return pool;
@@ -908,7 +1000,14 @@ class LmstatParser {
     const kind: ReservationKind = RESERVATION_KINDS.has(kindText) ? (kindText as ReservationKind) : 'OTHER';
     const count = digitsAt(t, s, countEnd);
     if (count === null) {
-      this.warn({ code: 'BAD_COUNT', message: `feature ${f.name}: reservation count out of range`, line: ln, text: capText(t, s, e), affectsCounts: true, feature: f.name });
+      this.warn({
+        code: 'BAD_COUNT',
+        message: `feature ${f.name}: reservation count out of range`,
+        line: ln,
+        text: capText(t, s, e),
+        affectsCounts: true,
+        feature: f.name,
+      });
       return true;
     }
     const r: Reservation = { count, kind, target: kind === 'OTHER' && !target ? kindText : target, serverInfo };
@@ -1049,7 +1148,13 @@ class LmstatParser {
       if (lingerAt(t, k, e)) linger = digitsAt(t, digitsStart, digitsEnd);
     }
     if (startedAt === null) {
-      this.warn({ code: 'BAD_DATE', message: `feature ${f.name}: cannot read start time "${startTime.slice(0, 60)}"`, line: ln, feature: f.name, affectsCounts: false });
+      this.warn({
+        code: 'BAD_DATE',
+        message: `feature ${f.name}: cannot read start time "${startTime.slice(0, 60)}"`,
+        line: ln,
+        feature: f.name,
+        affectsCounts: false,
+      });
     }
     const co: Checkout = {
       username: this.wUser,
@@ -1083,7 +1188,14 @@ class LmstatParser {
     const n = digitsAt(src, a, b);
     if (n !== null && n >= 1) return n;
     const f = this.feature!;
-    this.warn({ code: 'BAD_COUNT', message: `feature ${f.name}: license count "${src.slice(a, Math.min(b, a + 30))}" is not a positive number; 1 assumed`, line: ln, text: capText(line, s, e), affectsCounts: true, feature: f.name });
+    this.warn({
+      code: 'BAD_COUNT',
+      message: `feature ${f.name}: license count "${src.slice(a, Math.min(b, a + 30))}" is not a positive number; 1 assumed`,
+      line: ln,
+      text: capText(line, s, e),
+      affectsCounts: true,
+      feature: f.name,
+    });
     return 1;
   }
 
@@ -1157,7 +1269,9 @@ class LmstatParser {
       const c0 = t.charCodeAt(a);
       if (
         sameRange(t, a, b, pa, pb, true) ||
-        (b - a > pb - pa && t.charCodeAt(a + (pb - pa)) === 58 /* : */ && sameRange(t, a, a + (pb - pa), pa, pb, false)) ||
+        (b - a > pb - pa &&
+          t.charCodeAt(a + (pb - pa)) === 58 /* : */ &&
+          sameRange(t, a, a + (pb - pa), pa, pb, false)) ||
         c0 === 58 ||
         t.startsWith('/dev/', a)
       ) {
@@ -1190,11 +1304,15 @@ class LmstatParser {
     const hosts = snap.hosts;
     const masters = hosts.filter((h) => h.master);
     if (masters.length > 1) {
-      this.warn({ code: 'MULTIPLE_MASTERS', message: `${masters.length} hosts report themselves as MASTER: ${masters.map((h) => h.host).join(', ')}`, affectsCounts: false });
+      this.warn({
+        code: 'MULTIPLE_MASTERS',
+        message: `${masters.length} hosts report themselves as MASTER: ${masters.map((h) => h.host).join(', ')}`,
+        affectsCounts: false,
+      });
     }
     const master = masters.find((h) => h.version) ?? null;
     const upHosts = hosts.filter((h) => h.status === 'UP');
-    snap.version = master?.version ?? (upHosts.length === 1 ? upHosts[0].version ?? null : null);
+    snap.version = master?.version ?? (upHosts.length === 1 ? (upHosts[0].version ?? null) : null);
 
     if (!this.sawStatus) {
       snap.status = 'UNKNOWN';
@@ -1203,7 +1321,8 @@ class LmstatParser {
       // any member up, or feature data (which only a running server prints)
       snap.status = 'UP';
       // a whole server down next to others that answered (several servers in one output)
-      for (const msg of this.serverErrors) this.warn({ code: 'SERVER_DOWN', message: msg.slice(0, MAX_WARNING_TEXT), affectsCounts: false });
+      for (const msg of this.serverErrors)
+        this.warn({ code: 'SERVER_DOWN', message: msg.slice(0, MAX_WARNING_TEXT), affectsCounts: false });
     } else if (this.serverErrors.length > 0) {
       snap.status = 'DOWN';
       snap.error = this.serverErrors[0];
@@ -1217,11 +1336,18 @@ class LmstatParser {
 
     const total = this.warningCount;
     if (total > snap.warnings.length) {
-      snap.warnings.push({ code: 'WARNINGS_TRUNCATED', message: `${total} warnings in all; only the first ${MAX_STORED_WARNINGS} are kept` });
+      snap.warnings.push({
+        code: 'WARNINGS_TRUNCATED',
+        message: `${total} warnings in all; only the first ${MAX_STORED_WARNINGS} are kept`,
+      });
     }
     if (!this.sawStatus) {
       // kept whatever the cap
-      snap.warnings.push({ code: 'NOT_STATUS_OUTPUT', message: snap.error ?? 'not an lmstat status output', affectsCounts: true });
+      snap.warnings.push({
+        code: 'NOT_STATUS_OUTPUT',
+        message: snap.error ?? 'not an lmstat status output',
+        affectsCounts: true,
+      });
     }
   }
 
@@ -1252,7 +1378,11 @@ export function parseLmstat(text: string, opts?: ParseOptions): Snapshot {
     }
     snap.status = 'UNKNOWN';
     snap.error = 'parser failure';
-    snap.warnings.push({ code: 'PARSER_ERROR', message: `lmstat parser failed: ${err instanceof Error ? err.message : String(err)}`, affectsCounts: true });
+    snap.warnings.push({
+      code: 'PARSER_ERROR',
+      message: `lmstat parser failed: ${err instanceof Error ? err.message : String(err)}`,
+      affectsCounts: true,
+    });
     return snap;
   }
 }

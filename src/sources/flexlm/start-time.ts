@@ -3,7 +3,17 @@
  * equivalent of domain/time's `inferStartedAt(raw, now, tz)` for one parse (one `now`, one zone).
  * test/unit/flexlm-fuzz.test.ts checks it against inferStartedAt on random inputs, instants and zones.
  */
-import { inferStart, isValidTimeZone, LOOKBACK_YEARS, parseWallTime, processTimeZone, START_SKEW_MS as SKEW_MS, wallClock, zoneOffsetMs, type WallTime } from '../../domain/time';
+import {
+  inferStart,
+  isValidTimeZone,
+  LOOKBACK_YEARS,
+  parseWallTime,
+  processTimeZone,
+  START_SKEW_MS as SKEW_MS,
+  wallClock,
+  zoneOffsetMs,
+  type WallTime,
+} from '../../domain/time';
 
 const DAY_MS = 86_400_000;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -383,13 +393,22 @@ export class StartTimeInferrer {
     const secs = (ms - days * DAY_MS) / 1000;
     const minutes = Math.floor(secs / 60);
     // join() makes one flat string (a template literal would leave a tree of cons strings in the result)
-    return [date, TWO_DIGITS[Math.floor(minutes / 60)], ':', TWO_DIGITS[minutes % 60], ':', TWO_DIGITS[secs % 60], '.000Z'].join('');
+    return [
+      date,
+      TWO_DIGITS[Math.floor(minutes / 60)],
+      ':',
+      TWO_DIGITS[minutes % 60],
+      ':',
+      TWO_DIGITS[secs % 60],
+      '.000Z',
+    ].join('');
   }
 
   /** The year inferInstant picks for this date whatever the time of day, NO_YEAR, or NEAR_NOW (it depends). */
   private pickYear(month: number, day: number, dow: number | undefined): number {
     for (let year = this.nowYear + 1; year >= this.nowYear - LOOKBACK_YEARS; year--) {
-      if (day <= daysInMonth(year, month) && Math.abs(Date.UTC(year, month - 1, day) - this.nowMs) < 3 * DAY_MS) return NEAR_NOW;
+      if (day <= daysInMonth(year, month) && Math.abs(Date.UTC(year, month - 1, day) - this.nowMs) < 3 * DAY_MS)
+        return NEAR_NOW;
     }
     return this.loopYear({ month, day, hour: 0, minute: 0, second: 0, dow });
   }

@@ -24,11 +24,25 @@ export function checkIngest(
   if (!parsed.ok) return { ok: false, kind: 'input', field: parsed.field, message: parsed.message };
   const features = parsed.snapshot.features.length;
   if (features > limits.maxFeatures) {
-    return { ok: false, kind: 'limit', limit: 'LICENSEGRAPH_INGEST_MAX_FEATURES', max: limits.maxFeatures, actual: features, message: `the status holds ${features} features; one push may hold at most ${limits.maxFeatures} (LICENSEGRAPH_INGEST_MAX_FEATURES)` };
+    return {
+      ok: false,
+      kind: 'limit',
+      limit: 'LICENSEGRAPH_INGEST_MAX_FEATURES',
+      max: limits.maxFeatures,
+      actual: features,
+      message: `the status holds ${features} features; one push may hold at most ${limits.maxFeatures} (LICENSEGRAPH_INGEST_MAX_FEATURES)`,
+    };
   }
   const checkouts = parsed.snapshot.features.reduce((n, f) => n + f.checkouts.length, 0);
   if (checkouts > limits.maxCheckouts) {
-    return { ok: false, kind: 'limit', limit: 'LICENSEGRAPH_INGEST_MAX_CHECKOUTS', max: limits.maxCheckouts, actual: checkouts, message: `the status holds ${checkouts} checkouts; one push may hold at most ${limits.maxCheckouts} (LICENSEGRAPH_INGEST_MAX_CHECKOUTS)` };
+    return {
+      ok: false,
+      kind: 'limit',
+      limit: 'LICENSEGRAPH_INGEST_MAX_CHECKOUTS',
+      max: limits.maxCheckouts,
+      actual: checkouts,
+      message: `the status holds ${checkouts} checkouts; one push may hold at most ${limits.maxCheckouts} (LICENSEGRAPH_INGEST_MAX_CHECKOUTS)`,
+    };
   }
   const problem = storableProblem(parsed.snapshot);
   if (problem) return { ok: false, kind: 'input', field: problem.field, message: problem.message };

@@ -42,7 +42,15 @@ export class IngestParser {
 
   parse(req: Omit<ParseRequest, 'id'>): Promise<CheckedIngest> {
     const worker = this.opts.inline || this.closed ? null : this.ensureWorker();
-    if (!worker) return Promise.resolve(checkIngest(req.text, req.format, { serverId: req.serverId, now: new Date(req.nowMs), timeZone: req.timeZone }, req.limits));
+    if (!worker)
+      return Promise.resolve(
+        checkIngest(
+          req.text,
+          req.format,
+          { serverId: req.serverId, now: new Date(req.nowMs), timeZone: req.timeZone },
+          req.limits,
+        ),
+      );
     const id = this.next++;
     return new Promise<CheckedIngest>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -14,8 +14,10 @@ export const INGEST_FORMATS: readonly IngestFormat[] = ['lmstat', 'rlmstat', 'js
 /** Largest text accepted (bytes of UTF-8); the REST route's body limit is the same. */
 export const MAX_INGEST_BYTES = 16 * 1024 * 1024;
 
-const RLM_MARKERS = /\brlmutil\b|\brlm status on\b|\bISV servers\b|Reprise Software|\brlmstat\b|Error connecting to "rlm" server/i;
-const LMSTAT_MARKERS = /\blmutil\b|License server status:|^Users of [^:\r\n]+:|Flexible License Manager status|\blmgrd\b|\blmstat\b|Vendor daemon status/im;
+const RLM_MARKERS =
+  /\brlmutil\b|\brlm status on\b|\bISV servers\b|Reprise Software|\brlmstat\b|Error connecting to "rlm" server/i;
+const LMSTAT_MARKERS =
+  /\blmutil\b|License server status:|^Users of [^:\r\n]+:|Flexible License Manager status|\blmgrd\b|\blmstat\b|Vendor daemon status/im;
 
 /** Which format a text is in, or null when it cannot be told. */
 export function detectFormat(text: string): IngestFormat | null {
@@ -37,15 +39,22 @@ export interface IngestParseOptions {
 }
 
 export type IngestParseResult =
-  | { ok: true; format: IngestFormat; snapshot: Snapshot }
-  | { ok: false; field: 'format' | 'text'; message: string };
+  { ok: true; format: IngestFormat; snapshot: Snapshot } | { ok: false; field: 'format' | 'text'; message: string };
 
 /** Parse pushed text; format 'auto' (or undefined) detects it. */
-export function parseIngest(text: string, format: IngestFormat | 'auto' | undefined, opts: IngestParseOptions): IngestParseResult {
+export function parseIngest(
+  text: string,
+  format: IngestFormat | 'auto' | undefined,
+  opts: IngestParseOptions,
+): IngestParseResult {
   if (typeof text !== 'string' || text.trim() === '') return { ok: false, field: 'text', message: 'is empty' };
   const fmt = !format || format === 'auto' ? detectFormat(text) : format;
   if (!fmt) {
-    return { ok: false, field: 'format', message: 'cannot tell the format from the text; pass format lmstat, rlmstat or json' };
+    return {
+      ok: false,
+      field: 'format',
+      message: 'cannot tell the format from the text; pass format lmstat, rlmstat or json',
+    };
   }
   const base = { serverId: opts.serverId, now: opts.now, timeZone: opts.timeZone };
   let snapshot: Snapshot;
@@ -61,7 +70,11 @@ export function parseIngest(text: string, format: IngestFormat | 'auto' | undefi
       try {
         value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
       } catch (e) {
-        return { ok: false, field: 'text', message: `is not valid JSON${/ at position \d+/.exec((e as Error).message)?.[0] ?? ''}` }; // never echo the body
+        return {
+          ok: false,
+          field: 'text',
+          message: `is not valid JSON${/ at position \d+/.exec((e as Error).message)?.[0] ?? ''}`,
+        }; // never echo the body
       }
       const r = tryMapLicenseSummary(value, { ...base, sourceType: 'ingest' });
       if (!r.ok) return { ok: false, field: 'text', message: `is not a LicenseSummary document: ${r.message}` };
@@ -69,5 +82,9 @@ export function parseIngest(text: string, format: IngestFormat | 'auto' | undefi
       break;
     }
   }
-  return { ok: true, format: fmt, snapshot: { ...snapshot, serverId: opts.serverId, sourceType: 'ingest', fetchedAt: opts.now.toISOString() } };
+  return {
+    ok: true,
+    format: fmt,
+    snapshot: { ...snapshot, serverId: opts.serverId, sourceType: 'ingest', fetchedAt: opts.now.toISOString() },
+  };
 }

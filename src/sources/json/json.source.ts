@@ -49,7 +49,10 @@ async function readCapped(res: Response, maxBytes: number, what: string): Promis
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => undefined);
-    throw new SourceError(`${what} declares ${declared} bytes, more than maxOutputBytes (${maxBytes} bytes)`, 'TOO_LARGE');
+    throw new SourceError(
+      `${what} declares ${declared} bytes, more than maxOutputBytes (${maxBytes} bytes)`,
+      'TOO_LARGE',
+    );
   }
   if (!res.body) return '';
   const reader = res.body.getReader();
@@ -104,7 +107,8 @@ export class JsonSource implements LicenseSource {
     if (this.config.token) headers.authorization = `Bearer ${this.config.token}`;
     const failed = (e: unknown): SourceError => {
       if (e instanceof SourceError) return e;
-      if (timeout.aborted) return new SourceError(`GET ${shown} timed out after ${this.config.timeoutSeconds} s`, 'TIMEOUT');
+      if (timeout.aborted)
+        return new SourceError(`GET ${shown} timed out after ${this.config.timeoutSeconds} s`, 'TIMEOUT');
       if (signal.aborted) return new SourceError(`GET ${shown} aborted`, 'ABORTED');
       return new SourceError(`GET ${shown} failed: ${causeOf(e)}`, 'HTTP');
     };
@@ -120,19 +124,30 @@ export class JsonSource implements LicenseSource {
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => undefined);
         const to = res.headers.get('location');
-        throw new SourceError(`GET ${shown} answered HTTP ${res.status}, a redirect${to ? ` to ${redactUrl(new URL(to, url).toString())}` : ''}; set servers[].url to the final address`, 'HTTP');
+        throw new SourceError(
+          `GET ${shown} answered HTTP ${res.status}, a redirect${to ? ` to ${redactUrl(new URL(to, url).toString())}` : ''}; set servers[].url to the final address`,
+          'HTTP',
+        );
       }
       if (!res.ok) {
         const body = await readCapped(res, 64 * 1024, `the error body of ${shown}`).catch(() => '');
         const snippet = body.replace(/\s+/g, ' ').trim().slice(0, 200);
-        throw new SourceError(`GET ${shown} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${snippet ? `: ${snippet}` : ''}`, 'HTTP');
+        throw new SourceError(
+          `GET ${shown} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}${snippet ? `: ${snippet}` : ''}`,
+          'HTTP',
+        );
       }
       text = await readCapped(res, this.config.maxOutputBytes, `the response of ${shown}`);
     } catch (e) {
       throw failed(e);
     }
     try {
-      return parseLicenseSummaryJson(text, { serverId: this.id, now: polledAt, timeZone: this.config.timeZone, sourceType: 'json' });
+      return parseLicenseSummaryJson(text, {
+        serverId: this.id,
+        now: polledAt,
+        timeZone: this.config.timeZone,
+        sourceType: 'json',
+      });
     } catch (e) {
       const err = e as SourceError;
       throw new SourceError(`${shown}: ${err.message}`, 'PARSE');

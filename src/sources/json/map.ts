@@ -22,7 +22,16 @@
  * Writing (snapshotToLicenseSummary): the LicenseSummary shape plus the extra fields (issues, uncounted, display, version,
  * handle, count, startedAt, server, warnings); what `licensegraph parse` prints.
  */
-import type { Checkout, Feature, Issue, ParseWarning, ServerHost, Snapshot, SourceType, VendorDaemon } from '../../domain/snapshot';
+import type {
+  Checkout,
+  Feature,
+  Issue,
+  ParseWarning,
+  ServerHost,
+  Snapshot,
+  SourceType,
+  VendorDaemon,
+} from '../../domain/snapshot';
 import { emptyFeature, emptySnapshot } from '../../domain/snapshot';
 import { resolveAnchor, startIssues, weekdayMismatchIssue } from '../../domain/capture-time';
 import { inferStart } from '../../domain/time';
@@ -66,8 +75,22 @@ export interface LicenseSummaryFeature {
   /** As the GraphQL Feature type names them: licenses held by RESERVATIONs, the reservations, queued requests, pools, earliest expiry. */
   reserved?: number;
   reservations?: Array<{ count: number; kind: string; target: string }>;
-  queued?: Array<{ username: string; hostname: string; count: number; startTime: string | null; startedAt: string | null }>;
-  pools?: Array<{ version: string | null; vendor: string | null; type: string; issued: number | null; expiry: string | null; expiryRaw: string | null; permanent: boolean }>;
+  queued?: Array<{
+    username: string;
+    hostname: string;
+    count: number;
+    startTime: string | null;
+    startedAt: string | null;
+  }>;
+  pools?: Array<{
+    version: string | null;
+    vendor: string | null;
+    type: string;
+    issued: number | null;
+    expiry: string | null;
+    expiryRaw: string | null;
+    permanent: boolean;
+  }>;
   expiry?: string | null;
 }
 
@@ -90,7 +113,9 @@ export interface LicenseSummary {
 }
 
 /** "host/port handle" (or "host/port") -> its parts; null for any other form. */
-export function splitServerInfo(serverInfo: string | null | undefined): { host: string; port: number; handle: string | null } | null {
+export function splitServerInfo(
+  serverInfo: string | null | undefined,
+): { host: string; port: number; handle: string | null } | null {
   if (typeof serverInfo !== 'string') return null;
   const m = /^\s*([^\s/]+)\/(\d{1,5})(?:\s+(\S+))?\s*$/.exec(serverInfo);
   if (!m) return null;
@@ -125,7 +150,8 @@ function countOrNull(v: unknown, path: string): number | null {
 }
 
 function requiredString(v: unknown, path: string): string {
-  if (typeof v !== 'string') throw new ShapeError(path, `must be a string (got ${v === undefined ? 'nothing' : describe(v)})`);
+  if (typeof v !== 'string')
+    throw new ShapeError(path, `must be a string (got ${v === undefined ? 'nothing' : describe(v)})`);
   return v;
 }
 
@@ -141,7 +167,14 @@ function optionalBool(v: unknown, path: string): boolean | null {
   return v;
 }
 
-function mapCheckout(raw: unknown, path: string, now: Date, tz: string | undefined, warnings: ParseWarning[], feature: string): Checkout {
+function mapCheckout(
+  raw: unknown,
+  path: string,
+  now: Date,
+  tz: string | undefined,
+  warnings: ParseWarning[],
+  feature: string,
+): Checkout {
   if (!isObj(raw)) throw new ShapeError(path, `must be an object (got ${describe(raw)})`);
   const username = requiredString(raw.username, `${path}.username`);
   const hostname = requiredString(raw.hostname, `${path}.hostname`);
@@ -160,7 +193,8 @@ function mapCheckout(raw: unknown, path: string, now: Date, tz: string | undefin
   const given = optionalString(raw.startedAt, `${path}.startedAt`);
   if (given !== null) {
     const ms = Date.parse(given);
-    if (!Number.isFinite(ms)) throw new ShapeError(`${path}.startedAt`, `must be an ISO date-time (got ${describe(given)})`);
+    if (!Number.isFinite(ms))
+      throw new ShapeError(`${path}.startedAt`, `must be an ISO date-time (got ${describe(given)})`);
     startedAt = new Date(ms).toISOString();
     // a start given as an instant is taken as sent, but judged against the capture (1970, year 1, the future)
     issues = startIssues(startedAt, now.getTime());
@@ -169,7 +203,12 @@ function mapCheckout(raw: unknown, path: string, now: Date, tz: string | undefin
     startedAt = r ? new Date(r.ms).toISOString() : null;
     if (r?.weekdayMismatch && startedAt) issues = [weekdayMismatchIssue(startTime, startedAt)];
     if (startedAt === null) {
-      warnings.push({ code: 'BAD_DATE', message: `${path}.startTime: cannot read the start time "${startTime.slice(0, 80)}"`, feature, affectsCounts: false });
+      warnings.push({
+        code: 'BAD_DATE',
+        message: `${path}.startTime: cannot read the start time "${startTime.slice(0, 80)}"`,
+        feature,
+        affectsCounts: false,
+      });
     }
   }
   const out: Checkout = {
@@ -192,22 +231,31 @@ function mapCheckout(raw: unknown, path: string, now: Date, tz: string | undefin
 function mapFeature(raw: unknown, path: string, now: Date, tz: string | undefined, warnings: ParseWarning[]): Feature {
   if (!isObj(raw)) throw new ShapeError(path, `must be an object (got ${describe(raw)})`);
   const info = raw.info;
-  if (!isObj(info)) throw new ShapeError(`${path}.info`, `must be an object (got ${info === undefined ? 'nothing' : describe(info)})`);
+  if (!isObj(info))
+    throw new ShapeError(`${path}.info`, `must be an object (got ${info === undefined ? 'nothing' : describe(info)})`);
   const name = requiredString(info.name, `${path}.info.name`);
   if (!name.trim()) throw new ShapeError(`${path}.info.name`, 'must not be empty');
   const f = emptyFeature(name);
   f.issued = countOrNull(info.issued, `${path}.info.issued`);
   f.used = countOrNull(info.used, `${path}.info.used`);
   f.reportedFree = countOrNull(info.free, `${path}.info.free`);
-  f.uncounted = (optionalBool(raw.uncounted, `${path}.uncounted`) ?? optionalBool(info.uncounted, `${path}.info.uncounted`)) === true;
+  f.uncounted =
+    (optionalBool(raw.uncounted, `${path}.uncounted`) ?? optionalBool(info.uncounted, `${path}.info.uncounted`)) ===
+    true;
   const checkouts = raw.checkouts;
   if (checkouts !== undefined && checkouts !== null) {
-    if (!Array.isArray(checkouts)) throw new ShapeError(`${path}.checkouts`, `must be an array (got ${describe(checkouts)})`);
+    if (!Array.isArray(checkouts))
+      throw new ShapeError(`${path}.checkouts`, `must be an array (got ${describe(checkouts)})`);
     f.checkouts = checkouts.map((c, i) => mapCheckout(c, `${path}.checkouts[${i}]`, now, tz, warnings, name));
   }
   const valid = optionalBool(raw.valid, `${path}.valid`);
   if (valid === false) {
-    warnings.push({ code: 'SOURCE_MARKED_INVALID', message: `the source marked ${name} invalid`, feature: name, affectsCounts: false });
+    warnings.push({
+      code: 'SOURCE_MARKED_INVALID',
+      message: `the source marked ${name} invalid`,
+      feature: name,
+      affectsCounts: false,
+    });
   }
   return f;
 }
@@ -227,15 +275,28 @@ export function tryMapLicenseSummary(value: unknown, opts: MapOptions): MapResul
     snap.capturedAt = a.capturedAt;
     if (a.warning) snap.warnings.push(a.warning);
     const list = value.summaryByFeature;
-    if (!Array.isArray(list)) throw new ShapeError('summaryByFeature', `must be an array (got ${list === undefined ? 'nothing' : describe(list)})`);
+    if (!Array.isArray(list))
+      throw new ShapeError(
+        'summaryByFeature',
+        `must be an array (got ${list === undefined ? 'nothing' : describe(list)})`,
+      );
     const valid = optionalBool(value.valid, 'valid');
     snap.features = list.map((f, i) => mapFeature(f, `summaryByFeature[${i}]`, now, opts.timeZone, snap.warnings));
-    if (valid === false) snap.warnings.push({ code: 'SOURCE_MARKED_INVALID', message: 'the source marked its report invalid', affectsCounts: false });
+    if (valid === false)
+      snap.warnings.push({
+        code: 'SOURCE_MARKED_INVALID',
+        message: 'the source marked its report invalid',
+        affectsCounts: false,
+      });
     snap.status = 'UP';
     return { ok: true, snapshot: snap };
   } catch (e) {
     if (e instanceof ShapeError) return { ok: false, path: e.path, message: e.message };
-    return { ok: false, path: '(root)', message: `cannot read the document: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      ok: false,
+      path: '(root)',
+      message: `cannot read the document: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }
 
@@ -258,7 +319,10 @@ export function parseLicenseSummaryJson(text: string, opts: MapOptions): Snapsho
 }
 
 /** A snapshot as LicenseSummary JSON with licensegraph's extra fields. */
-export function snapshotToLicenseSummary(snapshot: Snapshot, verdict: SnapshotVerdict = validate(snapshot)): LicenseSummary {
+export function snapshotToLicenseSummary(
+  snapshot: Snapshot,
+  verdict: SnapshotVerdict = validate(snapshot),
+): LicenseSummary {
   return {
     summaryByFeature: snapshot.features.map((f, i): LicenseSummaryFeature => {
       const fv = verdict.features[i];
@@ -286,8 +350,22 @@ export function snapshotToLicenseSummary(snapshot: Snapshot, verdict: SnapshotVe
         uncounted: f.uncounted,
         reserved: fv?.reserved ?? 0,
         reservations: f.reservations.map((r) => ({ count: r.count, kind: r.kind, target: r.target })),
-        queued: f.queued.map((q) => ({ username: q.username, hostname: q.hostname, count: q.count, startTime: q.startTime ?? null, startedAt: q.startedAt ?? null })),
-        pools: f.pools.map((p) => ({ version: p.version ?? null, vendor: p.vendor ?? null, type: p.type, issued: p.issued ?? null, expiry: p.expiry ?? null, expiryRaw: p.expiryRaw ?? null, permanent: !!p.permanent })),
+        queued: f.queued.map((q) => ({
+          username: q.username,
+          hostname: q.hostname,
+          count: q.count,
+          startTime: q.startTime ?? null,
+          startedAt: q.startedAt ?? null,
+        })),
+        pools: f.pools.map((p) => ({
+          version: p.version ?? null,
+          vendor: p.vendor ?? null,
+          type: p.type,
+          issued: p.issued ?? null,
+          expiry: p.expiry ?? null,
+          expiryRaw: p.expiryRaw ?? null,
+          permanent: !!p.permanent,
+        })),
         expiry: earliestExpiry(f.pools.map((p) => ({ expiry: p.expiry ?? null, permanent: !!p.permanent }))),
       };
       if (f.error) out.error = f.error;

@@ -108,8 +108,18 @@ interface ConnError {
 }
 
 const MONTHS: Record<string, string> = {
-  jan: '01', feb: '02', mar: '03', apr: '04', may: '05', jun: '06',
-  jul: '07', aug: '08', sep: '09', oct: '10', nov: '11', dec: '12',
+  jan: '01',
+  feb: '02',
+  mar: '03',
+  apr: '04',
+  may: '05',
+  jun: '06',
+  jul: '07',
+  aug: '08',
+  sep: '09',
+  oct: '10',
+  nov: '11',
+  dec: '12',
 };
 
 // ---- regexes (run only after a cheap prefix / substring check) ----
@@ -130,7 +140,17 @@ const RE_NUM_PER_SEC = /(\d+)\s*\(\s*[\d.]+\s*\/\s*sec\s*\)/g;
 function isReSpace(c: number): boolean {
   if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
   if (c < 0xa0) return false;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 function isDigit(c: number): boolean {
@@ -273,7 +293,11 @@ export function parseRlmstat(text: string, opts: RlmParseOptions = {}): Snapshot
     if (a.warning) snap.warnings.unshift(a.warning);
   } catch (e) {
     // Defensive: a parser bug must not take the poller down. Keep what was read and say why.
-    snap.warnings.push({ code: 'PARSER_ERROR', message: `rlmstat parser failed: ${e instanceof Error ? e.message : String(e)}`, affectsCounts: true });
+    snap.warnings.push({
+      code: 'PARSER_ERROR',
+      message: `rlmstat parser failed: ${e instanceof Error ? e.message : String(e)}`,
+      affectsCounts: true,
+    });
     if (snap.status === 'UNKNOWN') snap.error = snap.error ?? 'rlmstat output could not be read';
   }
   return snap;
@@ -351,7 +375,13 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
 
   const unparsed = (lineNo: number, t: string, affects: boolean, feature?: string): void => {
     flushPending(); // a product line is followed at once by its count line: keep the warnings in line order
-    const w: ParseWarning = { code: 'UNPARSED_LINE', message: 'line not understood', line: lineNo, text: cap(t), affectsCounts: affects };
+    const w: ParseWarning = {
+      code: 'UNPARSED_LINE',
+      message: 'line not understood',
+      line: lineNo,
+      text: cap(t),
+      affectsCounts: affects,
+    };
     if (feature !== undefined) w.feature = feature;
     warn(w);
   };
@@ -450,10 +480,26 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
     }
     const sa = startedAt(startTime);
     if (sa === null) {
-      warn({ code: 'BAD_DATE', message: `start time "${startTime}" could not be read`, line: lineNo, text: cap(t), affectsCounts: false, feature: product });
+      warn({
+        code: 'BAD_DATE',
+        message: `start time "${startTime}" could not be read`,
+        line: lineNo,
+        text: cap(t),
+        affectsCounts: false,
+        feature: product,
+      });
     }
     if (tail && /queued/i.test(tail)) {
-      const q: QueuedRequest = { username, hostname, display: null, count, serverInfo, handle, startTime, startedAt: sa };
+      const q: QueuedRequest = {
+        username,
+        hostname,
+        display: null,
+        count,
+        serverInfo,
+        handle,
+        startTime,
+        startedAt: sa,
+      };
       acc.feature.queued.push(q);
     } else {
       const co: Checkout = {
@@ -554,7 +600,15 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
     let w0 = k;
     while (k < e && isReSpace(t.charCodeAt(k))) k++;
     // (" at " with plain spaces, which checkoutLine requires in the line before it runs the expression)
-    if (k === w0 || k + 3 > e || t.charCodeAt(k - 1) !== 32 || t.charCodeAt(k) !== 97 || t.charCodeAt(k + 1) !== 116 || t.charCodeAt(k + 2) !== 32) return false;
+    if (
+      k === w0 ||
+      k + 3 > e ||
+      t.charCodeAt(k - 1) !== 32 ||
+      t.charCodeAt(k) !== 97 ||
+      t.charCodeAt(k + 1) !== 116 ||
+      t.charCodeAt(k + 2) !== 32
+    )
+      return false;
     k += 2;
     w0 = k;
     while (k < e && isReSpace(t.charCodeAt(k))) k++;
@@ -566,7 +620,8 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
     k = digits12(t, k + 1, e);
     if (k < 0 || t.charCodeAt(k) !== 32) return false;
     k = digits12(t, k + 1, e);
-    if (k < 0 || t.charCodeAt(k) !== 58 || k + 3 > e || !isDigit(t.charCodeAt(k + 1)) || !isDigit(t.charCodeAt(k + 2))) return false;
+    if (k < 0 || t.charCodeAt(k) !== 58 || k + 3 > e || !isDigit(t.charCodeAt(k + 1)) || !isDigit(t.charCodeAt(k + 2)))
+      return false;
     k += 3;
     const timeEnd = k;
     // \s*(.*)$ : nothing, or exactly "(handle: H)"
@@ -630,7 +685,14 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
       count = 1;
     }
     if (sa === null) {
-      warn({ code: 'BAD_DATE', message: `start time "${startTime}" could not be read`, line: lineNo, text: cap(t.slice(s, e)), affectsCounts: false, feature: product });
+      warn({
+        code: 'BAD_DATE',
+        message: `start time "${startTime}" could not be read`,
+        line: lineNo,
+        text: cap(t.slice(s, e)),
+        affectsCounts: false,
+        feature: product,
+      });
     }
     const co: Checkout = {
       username,
@@ -661,7 +723,14 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
     const m = RE_PRODUCT.exec(t);
     if (!m || m[1] === 'rlmutil' || m[1] === 'rlmstat' || m[1] === 'rlm') return false;
     flushPending();
-    pending = { name: m[1], version: m[2], poolNo: m[3] ?? null, vendor: section === 'pool' ? currentIsv : null, line: lineNo, text: t };
+    pending = {
+      name: m[1],
+      version: m[2],
+      poolNo: m[3] ?? null,
+      vendor: section === 'pool' ? currentIsv : null,
+      line: lineNo,
+      text: t,
+    };
     sawContent = true;
     return true;
   };
@@ -671,7 +740,7 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
   const len = text.length;
   let nextCR = -1; // where the next "\r" is, at or after `start` (len: none)
   let lineNo = 0;
-  for (let start = 0; start <= len; ) {
+  for (let start = 0; start <= len;) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = len;
     if (nextCR < start) {
@@ -727,7 +796,13 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
       sawContent = true;
       continue;
     }
-    if ((t.startsWith('rlmutil v') || t.startsWith('rlmstat v') || t.startsWith('rlmutil ') || t.startsWith('rlmstat ')) && /^rlm(?:util|stat)\s+v[\d.]+/.test(t)) {
+    if (
+      (t.startsWith('rlmutil v') ||
+        t.startsWith('rlmstat v') ||
+        t.startsWith('rlmutil ') ||
+        t.startsWith('rlmstat ')) &&
+      /^rlm(?:util|stat)\s+v[\d.]+/.test(t)
+    ) {
       sawContent = true;
       continue;
     }
@@ -746,7 +821,7 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
           status: up ? 'UP' : 'DOWN',
           master: false,
           version: null,
-          message: up ? null : m[3] ?? null,
+          message: up ? null : (m[3] ?? null),
         };
         hosts.push(h);
         currentRlmHost = h;
@@ -947,7 +1022,10 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
       f.issued = anyUncounted ? null : anyCounted ? issued : null;
       f.used = anyUsed ? used : null;
       if (allToken) {
-        f.error = { code: 'TOKEN_BASED', message: 'token-based license: its use is counted on the products its tokens map to' };
+        f.error = {
+          code: 'TOKEN_BASED',
+          message: 'token-based license: its use is counted on the products its tokens map to',
+        };
       }
     }
     outFeatures.push(f);
@@ -965,7 +1043,8 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
     const msg = ce.parts.join('; ');
     if (ce.target.toLowerCase() === 'rlm') {
       errorMessages.push(msg);
-      if (ce.host) hosts.push({ host: ce.host, port: ce.port, status: 'DOWN', master: false, version: null, message: msg });
+      if (ce.host)
+        hosts.push({ host: ce.host, port: ce.port, status: 'DOWN', master: false, version: null, message: msg });
     } else {
       const v = vendor(ce.target);
       v.status = 'DOWN';
@@ -993,13 +1072,17 @@ function parseInto(snap: Snapshot, text: string, now: Date, o: RlmParseOptions):
     snap.error = hosts.map((h) => `${h.host}: ${h.message ?? 'down'}`).join(' | ');
   } else {
     snap.status = 'UNKNOWN';
-    snap.error = text.trim() ? (sawContent ? 'no license server status in the rlmstat output' : 'output not recognised as rlmstat') : 'empty rlmstat output';
+    snap.error = text.trim()
+      ? sawContent
+        ? 'no license server status in the rlmstat output'
+        : 'output not recognised as rlmstat'
+      : 'empty rlmstat output';
   }
 
   if (typeof o.serverId !== 'string' || !o.serverId) {
     // "35015@licserv0011.com:35015@licserv0012.com" -> the first port@host; a file path is kept whole.
     const pm = licensePath ? /^\s*(\d*@[^:;\s]+)/.exec(licensePath) : null;
-    const firstPath = pm ? pm[1] : licensePath ?? '';
+    const firstPath = pm ? pm[1] : (licensePath ?? '');
     const h = hosts[0];
     snap.serverId = firstPath || (h ? `${h.port ?? ''}@${h.host}` : 'rlm');
   }

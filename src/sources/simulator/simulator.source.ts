@@ -89,9 +89,14 @@ export class SimulatorSource implements LicenseSource {
       spec,
       checkouts: [],
       queued: [],
-      expiry: spec.expiresInDays !== undefined
-        ? new Date(Date.UTC(startDay.getUTCFullYear(), startDay.getUTCMonth(), startDay.getUTCDate() + spec.expiresInDays)).toISOString().slice(0, 10)
-        : null,
+      expiry:
+        spec.expiresInDays !== undefined
+          ? new Date(
+              Date.UTC(startDay.getUTCFullYear(), startDay.getUTCMonth(), startDay.getUTCDate() + spec.expiresInDays),
+            )
+              .toISOString()
+              .slice(0, 10)
+          : null,
     }));
     this.populate();
   }
@@ -112,7 +117,14 @@ export class SimulatorSource implements LicenseSource {
       const target = Math.round(s.issued * s.load) - this.reserved(f);
       while (this.inUse(f) + 1 <= target) {
         const count = Math.min(1 + Math.floor(this.rand() * s.maxPerCheckout), target - this.inUse(f));
-        this.add(f, this.pickUser(), this.pickHost(), count, this.startMs - Math.floor(this.rand() * 4 * 3600_000), !!s.saturatedQueue);
+        this.add(
+          f,
+          this.pickUser(),
+          this.pickHost(),
+          count,
+          this.startMs - Math.floor(this.rand() * 4 * 3600_000),
+          !!s.saturatedQueue,
+        );
       }
       for (let i = 0; i < (s.saturatedQueue ?? 0); i++) {
         f.queued.push(this.make(this.pickUser(), this.pickHost(), 1, this.startMs - 600_000, true));
@@ -137,7 +149,14 @@ export class SimulatorSource implements LicenseSource {
   private make(username: string, hostname: string, count: number, startedAtMs: number, pinned: boolean): SimCheckout {
     return { username, hostname, display: hostname, count, handle: this.nextHandle++, startedAtMs, pinned };
   }
-  private add(f: SimFeature, username: string, hostname: string, count: number, startedAtMs: number, pinned = false): SimCheckout {
+  private add(
+    f: SimFeature,
+    username: string,
+    hostname: string,
+    count: number,
+    startedAtMs: number,
+    pinned = false,
+  ): SimCheckout {
     const c = this.make(username, hostname, count, startedAtMs, pinned);
     f.checkouts.push(c);
     return c;
@@ -160,7 +179,8 @@ export class SimulatorSource implements LicenseSource {
         const count = 1 + Math.floor(this.rand() * s.maxPerCheckout);
         const user = this.pickUser();
         const host = this.pickHost();
-        if (this.inUse(f) + count <= s.issued) this.add(f, user, host, count, atMs - Math.floor(this.rand() * this.tickMs));
+        if (this.inUse(f) + count <= s.issued)
+          this.add(f, user, host, count, atMs - Math.floor(this.rand() * this.tickMs));
       }
     }
   }
@@ -176,7 +196,8 @@ export class SimulatorSource implements LicenseSource {
   checkout(feature: string, username: string, hostname: string, count = 1): string {
     const f = this.features.find((x) => x.spec.name === feature);
     if (!f) throw new Error(`simulator: no feature ${feature}`);
-    if (!f.spec.uncounted && this.inUse(f) + count > f.spec.issued) throw new Error(`simulator: ${feature} has no ${count} free license(s)`);
+    if (!f.spec.uncounted && this.inUse(f) + count > f.spec.issued)
+      throw new Error(`simulator: ${feature} has no ${count} free license(s)`);
     return String(this.add(f, username, hostname, count, this.now().getTime(), true).handle);
   }
 
@@ -185,7 +206,9 @@ export class SimulatorSource implements LicenseSource {
     const f = this.features.find((x) => x.spec.name === feature);
     if (!f) return 0;
     const before = f.checkouts.length;
-    f.checkouts = f.checkouts.filter((c) => !((who.handle && String(c.handle) === who.handle) || (who.username && c.username === who.username)));
+    f.checkouts = f.checkouts.filter(
+      (c) => !((who.handle && String(c.handle) === who.handle) || (who.username && c.username === who.username)),
+    );
     return before - f.checkouts.length;
   }
 
@@ -254,8 +277,20 @@ export class SimulatorSource implements LicenseSource {
         error: null,
         pools: [pool],
         checkouts: f.checkouts.map(toCheckout),
-        reservations: s.reservation ? [{ count: s.reservation.count, kind: s.reservation.kind, target: s.reservation.target, serverInfo: `${this.host}/${this.port}` }] : [],
-        queued: f.queued.map((q) => ({ ...toCheckout(q), startTime: formatLmstatTime(new Date(q.startedAtMs), this.timeZone) })),
+        reservations: s.reservation
+          ? [
+              {
+                count: s.reservation.count,
+                kind: s.reservation.kind,
+                target: s.reservation.target,
+                serverInfo: `${this.host}/${this.port}`,
+              },
+            ]
+          : [],
+        queued: f.queued.map((q) => ({
+          ...toCheckout(q),
+          startTime: formatLmstatTime(new Date(q.startedAtMs), this.timeZone),
+        })),
       };
     });
     return {
@@ -265,7 +300,14 @@ export class SimulatorSource implements LicenseSource {
       status: 'UP',
       version: 'v11.19.6',
       hosts: [{ host: this.host, port: this.port, status: 'UP', master: true, version: 'v11.19.6', message: null }],
-      vendorDaemons: SIM_VENDORS.map((v) => ({ name: v.name, status: 'UP' as const, version: v.version, host: this.host, port: null, message: null })),
+      vendorDaemons: SIM_VENDORS.map((v) => ({
+        name: v.name,
+        status: 'UP' as const,
+        version: v.version,
+        host: this.host,
+        port: null,
+        message: null,
+      })),
       features,
       warnings: [],
       error: null,

@@ -25,10 +25,22 @@ export class AlertRuleRepository {
     return (await this.db.select().from(alertRules).orderBy(asc(alertRules.createdAt), asc(alertRules.id))).map(toRule);
   }
 
-  async create(input: { kind: AlertKind; feature?: string | null; serverId?: string | null; threshold?: number | null; createdBy: string }): Promise<AlertRule> {
+  async create(input: {
+    kind: AlertKind;
+    feature?: string | null;
+    serverId?: string | null;
+    threshold?: number | null;
+    createdBy: string;
+  }): Promise<AlertRule> {
     const [row] = await this.db
       .insert(alertRules)
-      .values({ kind: input.kind, feature: input.feature ?? null, serverId: input.serverId ?? null, threshold: input.threshold ?? null, createdBy: input.createdBy })
+      .values({
+        kind: input.kind,
+        feature: input.feature ?? null,
+        serverId: input.serverId ?? null,
+        threshold: input.threshold ?? null,
+        createdBy: input.createdBy,
+      })
       .returning();
     return toRule(row);
   }

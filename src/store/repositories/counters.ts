@@ -58,6 +58,10 @@ export class CounterRepository {
       )
       .groupBy(requestCounters.bucket)
       .orderBy(asc(requestCounters.bucket));
-    return rows.map((r) => ({ bucket: r.bucket, requestCount: Number(r.requestCount ?? 0), instances: Number(r.instances) }));
+    return rows.map((r) => ({
+      bucket: r.bucket,
+      requestCount: Number(r.requestCount ?? 0),
+      instances: Number(r.instances),
+    }));
   }
 }

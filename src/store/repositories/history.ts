@@ -94,7 +94,13 @@ export interface PollRecord {
  * Where a new session's license-hours are counted from (epoch ms): see PollRecord.allowanceMs. `prevUpMs` is the
  * server's previous UP poll, null at its first observation. Pure.
  */
-export function countedStartMs(o: SessionObservation, atMs: number, prevUpMs: number | null, allowanceMs: number, countReported: boolean): number {
+export function countedStartMs(
+  o: SessionObservation,
+  atMs: number,
+  prevUpMs: number | null,
+  allowanceMs: number,
+  countReported: boolean,
+): number {
   const reported = o.startedAt ? Date.parse(o.startedAt) : NaN;
   if (!Number.isFinite(reported) || o.trustedStart === false) return atMs;
   const start = Math.min(reported, atMs);
@@ -123,7 +129,8 @@ export async function rowsOf<T = Row>(db: Database, query: SQL): Promise<T[]> {
 const iso = (d: Date) => d.toISOString();
 const json = (v: unknown) => sql`${JSON.stringify(v)}::jsonb`;
 /** A text[] from a JS array (passed as one JSON parameter). */
-export const textArray = (values: readonly string[]) => sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
+export const textArray = (values: readonly string[]) =>
+  sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
 /** A timestamptz as epoch milliseconds (float8): read back the same on PGlite and node-postgres. */
 export const epochMs = (expr: SQL) => sql`(extract(epoch from ${expr}) * 1000)::float8`;
 
@@ -195,7 +202,12 @@ function dayKeys(source: SQL): SQL {
 
 /** Keys read back (day as epoch ms) as a relation for refreshTotals. */
 function keysRelation(keys: Array<{ day: number; server_id: string; feature: string; version: string }>): SQL {
-  const list = keys.map((k) => ({ day: new Date(Number(k.day)).toISOString(), server_id: k.server_id, feature: k.feature, version: k.version }));
+  const list = keys.map((k) => ({
+    day: new Date(Number(k.day)).toISOString(),
+    server_id: k.server_id,
+    feature: k.feature,
+    version: k.version,
+  }));
   return sql`(SELECT * FROM jsonb_to_recordset(${JSON.stringify(list)}::jsonb) AS x(day timestamptz, server_id text, feature text, version text))`;
 }
 
@@ -214,13 +226,20 @@ function ensureUserIds(where: SQL): SQL {
  * version; all keys when null): sums, and the users bitmap. Keys left without rows are deleted.
  */
 function refreshTotals(keys: SQL | null): SQL {
-  const match = (a: string, b: string) => sql.raw(`${a}.day = ${b}.day AND ${a}.server_id = ${b}.server_id AND ${a}.feature = ${b}.feature AND ${a}.version = ${b}.version`);
+  const match = (a: string, b: string) =>
+    sql.raw(
+      `${a}.day = ${b}.day AND ${a}.server_id = ${b}.server_id AND ${a}.feature = ${b}.feature AND ${a}.version = ${b}.version`,
+    );
   return sql`
-    WITH ${keys ? sql`k AS (SELECT DISTINCT day, server_id, feature, version FROM ${keys} kk),
+    WITH ${
+      keys
+        ? sql`k AS (SELECT DISTINCT day, server_id, feature, version FROM ${keys} kk),
     gone AS (
       DELETE FROM usage_daily_totals t USING k
       WHERE ${match('t', 'k')} AND NOT EXISTS (SELECT 1 FROM usage_daily u WHERE ${match('u', 'k')})
-    ),` : sql``}
+    ),`
+        : sql``
+    }
     nb AS (SELECT coalesce(max(id), 0) + 1 AS n FROM usage_users)
     INSERT INTO usage_daily_totals AS t (day, server_id, feature, version, sessions_started, sessions_carried, license_seconds, first_at, last_at, users)
     SELECT u.day, u.server_id, u.feature, u.version, sum(u.sessions_started)::int, sum(u.sessions_carried)::int, sum(u.license_seconds)::float8,
@@ -265,7 +284,14 @@ export class HistoryRepository {
         sql`SELECT poll_seq::float8 AS poll_seq, ${epochMs(sql`last_up_at`)} AS last_up_at, ${epochMs(sql`last_poll_at`)} AS last_poll_at
             FROM poll_cursors WHERE server_id = ${S} FOR UPDATE`,
       );
-      const result: PollResult = { skipped: false, opened: 0, closed: 0, reopened: 0, samples: 0, pollSeq: cursor?.poll_seq ?? 0 };
+      const result: PollResult = {
+        skipped: false,
+        opened: 0,
+        closed: 0,
+        reopened: 0,
+        samples: 0,
+        pollSeq: cursor?.poll_seq ?? 0,
+      };
       const atMs = rec.at.getTime();
 
       if (rec.status !== 'UP') {
@@ -300,7 +326,15 @@ export class HistoryRepository {
         display: o.display,
         handle: o.handle,
         start_key: o.startKey,
-        started_at: new Date(countedStartMs(o, atMs, prevUpMs === null ? null : Number(prevUpMs), allowance, rec.countReportedStart === true)).toISOString(),
+        started_at: new Date(
+          countedStartMs(
+            o,
+            atMs,
+            prevUpMs === null ? null : Number(prevUpMs),
+            allowance,
+            rec.countReportedStart === true,
+          ),
+        ).toISOString(),
         reported_start: o.startedAt,
         count: Math.max(1, Math.floor(o.count)),
       }));
@@ -327,8 +361,12 @@ export class HistoryRepository {
           await tx.execute(rollupSessions(source, -1));
           await tx.execute(sql`DELETE FROM usage_daily WHERE server_id = ${S} AND sessions_started = 0 AND sessions_carried = 0
                                AND day >= (SELECT date_trunc('day', min(started_at), 'UTC') FROM checkout_sessions WHERE id IN (SELECT (jsonb_array_elements_text(${ids}))::bigint))`);
-          await tx.execute(sql`DELETE FROM checkout_session_days WHERE session_id IN (SELECT (jsonb_array_elements_text(${ids}))::bigint)`);
-          await tx.execute(sql`UPDATE checkout_sessions SET ended_at = NULL, gone_at = NULL WHERE id IN (SELECT (jsonb_array_elements_text(${ids}))::bigint)`);
+          await tx.execute(
+            sql`DELETE FROM checkout_session_days WHERE session_id IN (SELECT (jsonb_array_elements_text(${ids}))::bigint)`,
+          );
+          await tx.execute(
+            sql`UPDATE checkout_sessions SET ended_at = NULL, gone_at = NULL WHERE id IN (SELECT (jsonb_array_elements_text(${ids}))::bigint)`,
+          );
           await tx.execute(refreshTotals(keysRelation(keys)));
           result.reopened = reopened.length;
         }
@@ -365,9 +403,18 @@ export class HistoryRepository {
         result.closed = closed[0]?.n ?? 0;
         if (result.closed > 0) {
           // The totals are recomputed from usage_daily, which the statement above changed: a statement of their own.
-          const keys = (typeof closed[0].keys === 'string' ? JSON.parse(closed[0].keys) : closed[0].keys) as Array<{ day: number; server_id: string; feature: string; version: string }>;
+          const keys = (typeof closed[0].keys === 'string' ? JSON.parse(closed[0].keys) : closed[0].keys) as Array<{
+            day: number;
+            server_id: string;
+            feature: string;
+            version: string;
+          }>;
           const rel = keysRelation(keys);
-          await tx.execute(ensureUserIds(sql`(u.day, u.server_id, u.feature, u.version) IN (SELECT day, server_id, feature, version FROM ${rel} kk)`));
+          await tx.execute(
+            ensureUserIds(
+              sql`(u.day, u.server_id, u.feature, u.version) IN (SELECT day, server_id, feature, version FROM ${rel} kk)`,
+            ),
+          );
           await tx.execute(refreshTotals(rel));
         }
       }
@@ -379,7 +426,9 @@ export class HistoryRepository {
       );
       const bySeries = new Map(series.map((r) => [r.feature, r]));
       const heartbeat = pollSeq % Math.max(1, Math.floor(rec.sampleEvery)) === 0;
-      const writes: Array<SampleObservation & { prev_at: string | null; p_used: number | null; p_issued: number | null }> = [];
+      const writes: Array<
+        SampleObservation & { prev_at: string | null; p_used: number | null; p_issued: number | null }
+      > = [];
       const sampled = new Set<string>();
       for (const s of rec.samples) {
         if (sampled.has(s.feature)) continue; // a feature listed twice: its first block wins
@@ -387,7 +436,12 @@ export class HistoryRepository {
         const prev = bySeries.get(s.feature);
         if (prev && prev.last_at >= atMs) continue;
         if (!prev || heartbeat || !sameSample(s, prev)) {
-          writes.push({ ...s, prev_at: prev ? new Date(prev.last_at).toISOString() : null, p_used: prev?.used ?? null, p_issued: prev?.issued ?? null });
+          writes.push({
+            ...s,
+            prev_at: prev ? new Date(prev.last_at).toISOString() : null,
+            p_used: prev?.used ?? null,
+            p_issued: prev?.issued ?? null,
+          });
         }
       }
       if (rec.closeAbsent) {
@@ -395,7 +449,16 @@ export class HistoryRepository {
         for (const prev of series) {
           if (present.has(prev.feature) || prev.last_at >= atMs) continue;
           if (prev.issued === null && prev.used === null && prev.reserved === null && prev.queued === null) continue;
-          writes.push({ feature: prev.feature, issued: null, used: null, reserved: null, queued: null, prev_at: new Date(prev.last_at).toISOString(), p_used: prev.used, p_issued: prev.issued });
+          writes.push({
+            feature: prev.feature,
+            issued: null,
+            used: null,
+            reserved: null,
+            queued: null,
+            prev_at: new Date(prev.last_at).toISOString(),
+            p_used: prev.used,
+            p_issued: prev.issued,
+          });
         }
       }
       if (writes.length > 0) {
@@ -458,8 +521,18 @@ export class HistoryRepository {
   }
 
   /** Where history stands per server (for tests, readiness and metrics). */
-  async cursors(db: Database = this.db): Promise<Array<{ serverId: string; pollSeq: number; lastPollAt: Date; lastUpAt: Date | null; lastStatus: string }>> {
-    const rows = await rowsOf<{ server_id: string; poll_seq: number; last_poll_at: number; last_up_at: number | null; last_status: string }>(
+  async cursors(
+    db: Database = this.db,
+  ): Promise<
+    Array<{ serverId: string; pollSeq: number; lastPollAt: Date; lastUpAt: Date | null; lastStatus: string }>
+  > {
+    const rows = await rowsOf<{
+      server_id: string;
+      poll_seq: number;
+      last_poll_at: number;
+      last_up_at: number | null;
+      last_status: string;
+    }>(
       db,
       sql`SELECT server_id, poll_seq::float8 AS poll_seq, ${epochMs(sql`last_poll_at`)} AS last_poll_at, ${epochMs(sql`last_up_at`)} AS last_up_at, last_status
           FROM poll_cursors ORDER BY server_id`,
@@ -513,7 +586,10 @@ export class PollLeases {
     try {
       return await this.serial(async () => {
         const client = await this.connect();
-        const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', [POLL_LOCK_CLASS, serverLockKey(serverId)]);
+        const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', [
+          POLL_LOCK_CLASS,
+          serverLockKey(serverId),
+        ]);
         const ok = r.rows[0]?.ok === true;
         if (ok) this.held.add(serverId);
         return ok;
@@ -528,7 +604,8 @@ export class PollLeases {
   async withDb<T>(serverId: string, fn: (db: Database) => Promise<T>): Promise<T> {
     if (this.driver.kind === 'pglite') return fn(this.db);
     return this.serial(async () => {
-      if (!this.client || !this.clientDb || !this.held.has(serverId)) throw new Error(`polling lock for ${serverId} is not held`);
+      if (!this.client || !this.clientDb || !this.held.has(serverId))
+        throw new Error(`polling lock for ${serverId} is not held`);
       try {
         return await fn(this.clientDb);
       } catch (err) {
@@ -573,7 +650,8 @@ export class PollLeases {
   private drop(err: Error | null, which?: PoolClient): void {
     const client = this.client;
     if (!client || (which && which !== client)) return;
-    if (err && this.held.size > 0) this.logger?.warn({ err: err.message, servers: [...this.held] }, 'poller lost its lock connection; retrying');
+    if (err && this.held.size > 0)
+      this.logger?.warn({ err: err.message, servers: [...this.held] }, 'poller lost its lock connection; retrying');
     this.client = null;
     this.clientDb = null;
     this.held.clear();
@@ -589,5 +667,7 @@ function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | null;
   if (!e) return false;
   if (typeof e.code === 'string' && /^(08|57P)/.test(e.code)) return true;
-  return /Connection terminated|connection (?:is )?closed|Client was closed|not queryable|ECONNRESET|EPIPE/i.test(e.message ?? '');
+  return /Connection terminated|connection (?:is )?closed|Client was closed|not queryable|ECONNRESET|EPIPE/i.test(
+    e.message ?? '',
+  );
 }

@@ -32,12 +32,19 @@ export class LiveEventRepository {
       .where(gt(liveEvents.id, afterId))
       .orderBy(asc(liveEvents.id))
       .limit(limit);
-    return rows.map((r) => ({ id: Number(r.id), origin: r.origin, events: Array.isArray(r.events) ? (r.events as unknown[]) : [] }));
+    return rows.map((r) => ({
+      id: Number(r.id),
+      origin: r.origin,
+      events: Array.isArray(r.events) ? (r.events as unknown[]) : [],
+    }));
   }
 
   /** Deletes batches published before `before`; returns how many. */
   async prune(before: Date): Promise<number> {
-    const rows = await this.db.delete(liveEvents).where(lt(liveEvents.createdAt, before)).returning({ id: liveEvents.id });
+    const rows = await this.db
+      .delete(liveEvents)
+      .where(lt(liveEvents.createdAt, before))
+      .returning({ id: liveEvents.id });
     return rows.length;
   }
 }

@@ -18,7 +18,10 @@ export class SettingsRepository {
   async secret(key: string): Promise<string> {
     const existing = await this.get(key);
     if (existing) return existing;
-    await this.db.insert(settings).values({ key, value: randomBytes(32).toString('hex') }).onConflictDoNothing();
+    await this.db
+      .insert(settings)
+      .values({ key, value: randomBytes(32).toString('hex') })
+      .onConflictDoNothing();
     return (await this.get(key))!;
   }
 }

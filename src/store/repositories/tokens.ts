@@ -20,9 +20,14 @@ export const MAX_SCOPE_SERVERS = 100;
 export function normalizeScope(servers: readonly string[] | null | undefined): string[] | null {
   if (servers == null || servers.length === 0) return null;
   const bad = servers.find((s) => typeof s !== 'string' || !SCOPE_SERVER_RE.test(s));
-  if (bad !== undefined) throw new ValidationError(`servers: "${String(bad)}" is not a server id (lowercase letters, digits and dashes)`, 'servers');
+  if (bad !== undefined)
+    throw new ValidationError(
+      `servers: "${String(bad)}" is not a server id (lowercase letters, digits and dashes)`,
+      'servers',
+    );
   const list = [...new Set(servers)].sort();
-  if (list.length > MAX_SCOPE_SERVERS) throw new ValidationError(`servers: at most ${MAX_SCOPE_SERVERS} server ids`, 'servers');
+  if (list.length > MAX_SCOPE_SERVERS)
+    throw new ValidationError(`servers: at most ${MAX_SCOPE_SERVERS} server ids`, 'servers');
   return list;
 }
 
@@ -69,7 +74,12 @@ export class TokenRepository {
    * Creates a token for a user, optionally scoped to the servers it may push to (servers; null/empty = unscoped).
    * @throws NotFoundError ('userId'), ValidationError ('expiresInDays' | 'name' | 'servers').
    */
-  async issue(input: { userId: string; name?: string | null; expiresInDays?: number | null; servers?: readonly string[] | null }): Promise<IssuedToken> {
+  async issue(input: {
+    userId: string;
+    name?: string | null;
+    expiresInDays?: number | null;
+    servers?: readonly string[] | null;
+  }): Promise<IssuedToken> {
     const servers = normalizeScope(input.servers);
     const name = input.name == null ? null : input.name.trim() || null;
     if (name !== null && name.length > MAX_TOKEN_NAME_LENGTH) {
@@ -79,7 +89,10 @@ export class TokenRepository {
     if (input.expiresInDays != null) {
       const days = input.expiresInDays;
       if (!Number.isFinite(days) || days <= 0 || days > MAX_EXPIRES_IN_DAYS) {
-        throw new ValidationError(`expiresInDays must be a number of days in (0, ${MAX_EXPIRES_IN_DAYS}]`, 'expiresInDays');
+        throw new ValidationError(
+          `expiresInDays must be a number of days in (0, ${MAX_EXPIRES_IN_DAYS}]`,
+          'expiresInDays',
+        );
       }
       expiresAt = new Date(Date.now() + Math.round(days * 86_400_000));
     }
@@ -138,7 +151,10 @@ export class TokenRepository {
     const { role, ...info } = row;
     const principal = { userId: row.userId, username: row.username, role, tokenId: row.id };
     // A push scope only on scoped tokens: unscoped ones look exactly as before.
-    return { principal: row.servers ? { ...principal, servers: row.servers } : principal, info: { ...info, servers: row.servers ?? null } };
+    return {
+      principal: row.servers ? { ...principal, servers: row.servers } : principal,
+      info: { ...info, servers: row.servers ?? null },
+    };
   }
 
   async findById(id: string): Promise<AccessTokenInfo | null> {
@@ -175,10 +191,7 @@ export class TokenRepository {
       .update(accessTokens)
       .set({ revokedAt: sql`coalesce(${accessTokens.revokedAt}, ${at.toISOString()}::timestamptz)` })
       .where(
-        and(
-          eq(accessTokens.id, id),
-          opts.byUserId !== undefined ? eq(accessTokens.userId, opts.byUserId) : undefined,
-        ),
+        and(eq(accessTokens.id, id), opts.byUserId !== undefined ? eq(accessTokens.userId, opts.byUserId) : undefined),
       )
       .returning({ id: accessTokens.id });
     if (updated.length === 0) return null;
@@ -198,10 +211,7 @@ export class TokenRepository {
         .update(accessTokens)
         .set({ lastUsedAt: at })
         .where(
-          and(
-            inArray(accessTokens.id, chunk),
-            or(isNull(accessTokens.lastUsedAt), lt(accessTokens.lastUsedAt, at)),
-          ),
+          and(inArray(accessTokens.id, chunk), or(isNull(accessTokens.lastUsedAt), lt(accessTokens.lastUsedAt, at))),
         )
         .returning({ id: accessTokens.id });
       changed += rows.length;

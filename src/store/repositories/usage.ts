@@ -100,7 +100,26 @@ const DAY_MS = 86_400_000;
 const TICK = sql.raw(`interval '1 microsecond'`);
 
 /** Zones whose offset is zero all year: their day/week/month boundaries are UTC midnights. */
-const UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/UCT', 'UCT', 'Etc/Universal', 'Universal', 'Etc/Zulu', 'Zulu', 'GMT', 'Etc/GMT', 'Etc/GMT0', 'Etc/GMT+0', 'Etc/GMT-0', 'GMT0', 'GMT+0', 'GMT-0', 'Etc/Greenwich', 'Greenwich']);
+const UTC_ZONES = new Set([
+  'UTC',
+  'Etc/UTC',
+  'Etc/UCT',
+  'UCT',
+  'Etc/Universal',
+  'Universal',
+  'Etc/Zulu',
+  'Zulu',
+  'GMT',
+  'Etc/GMT',
+  'Etc/GMT0',
+  'Etc/GMT+0',
+  'Etc/GMT-0',
+  'GMT0',
+  'GMT+0',
+  'GMT-0',
+  'Etc/Greenwich',
+  'Greenwich',
+]);
 
 export function isUtcZone(tz: string): boolean {
   return UTC_ZONES.has(tz);
@@ -119,7 +138,8 @@ export function likePattern(glob: string): string {
 }
 
 const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
-const likeAny = (col: SQL, patterns: readonly string[]) => sql`${col} LIKE ANY(${textArray(patterns.map(likePattern))})`;
+const likeAny = (col: SQL, patterns: readonly string[]) =>
+  sql`${col} LIKE ANY(${textArray(patterns.map(likePattern))})`;
 
 interface Filters {
   servers?: string[];
@@ -155,17 +175,27 @@ interface GroupRow {
   last_at: number | null;
 }
 
-const strcmp = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
+const strcmp = (a: string | null, b: string | null) =>
+  a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1;
 
 /** Order of usage rows by (bucketStart, server, feature): the ORDER BY of the queries. */
-function compareKeys(a: { bucketStart: Date | null; server: string | null; feature: string | null }, b: { bucketStart: Date | null; server: string | null; feature: string | null }): number {
-  return (a.bucketStart?.getTime() ?? 0) - (b.bucketStart?.getTime() ?? 0) || strcmp(a.server, b.server) || strcmp(a.feature, b.feature);
+function compareKeys(
+  a: { bucketStart: Date | null; server: string | null; feature: string | null },
+  b: { bucketStart: Date | null; server: string | null; feature: string | null },
+): number {
+  return (
+    (a.bucketStart?.getTime() ?? 0) - (b.bucketStart?.getTime() ?? 0) ||
+    strcmp(a.server, b.server) ||
+    strcmp(a.feature, b.feature)
+  );
 }
 
 /** ORDER BY the grouped columns, text in code-point order (COLLATE "C", as JS compares strings). */
 function orderBy(alias: string, grouped: readonly string[]): SQL {
   if (grouped.length === 0) return sql``;
-  return sql.raw(`ORDER BY ${grouped.map((c) => (c === 'bstart' ? `${alias}.${c}` : `${alias}.${c} COLLATE "C"`)).join(', ')}`);
+  return sql.raw(
+    `ORDER BY ${grouped.map((c) => (c === 'bstart' ? `${alias}.${c}` : `${alias}.${c} COLLATE "C"`)).join(', ')}`,
+  );
 }
 
 /** "a.c1, a.c2" */
@@ -217,7 +247,9 @@ class Buckets {
   within(A: Date, B: Date): Buckets {
     if (!this.unit || !isUtcZone(this.tz)) return this;
     const a = utcBucketStart(A, this.unit);
-    return a === utcBucketStart(new Date(B.getTime() - 1), this.unit) ? new Buckets(this.unit, this.tz, new Date(a)) : this;
+    return a === utcBucketStart(new Date(B.getTime() - 1), this.unit)
+      ? new Buckets(this.unit, this.tz, new Date(a))
+      : this;
   }
 
   /** Start of the bucket holding x; `dayAligned`: x is a UTC midnight (a rollup day). */
@@ -256,7 +288,9 @@ export class UsageRepository {
 
   /** Whether sample metrics (peak, average) exist for this grouping. */
   static samplesApply(q: Pick<UsageQuery, 'groupBy' | 'users' | 'hosts'>): boolean {
-    return q.groupBy.every((d) => d === 'SERVER' || d === 'FEATURE' || d === 'TIME') && !q.users?.length && !q.hosts?.length;
+    return (
+      q.groupBy.every((d) => d === 'SERVER' || d === 'FEATURE' || d === 'TIME') && !q.users?.length && !q.hosts?.length
+    );
   }
 
   /**
@@ -406,8 +440,21 @@ export class UsageRepository {
     }
     const perUser = !rollup || dims.includes('USER') || !!q.users?.length;
     const rows = perUser
-      ? await this.groupsByUser(db, rollup ? [...raw, this.rollupPieces(D0, D1, E, buckets, filterSql('u', q, { users: true, hosts: false }))] : raw, grouped, maxRows)
-      : await this.groupsWithTotals(db, raw, grouped, { D0, D1, E, buckets, where: filterSql('u', q, { users: false, hosts: false }) }, maxRows);
+      ? await this.groupsByUser(
+          db,
+          rollup
+            ? [...raw, this.rollupPieces(D0, D1, E, buckets, filterSql('u', q, { users: true, hosts: false }))]
+            : raw,
+          grouped,
+          maxRows,
+        )
+      : await this.groupsWithTotals(
+          db,
+          raw,
+          grouped,
+          { D0, D1, E, buckets, where: filterSql('u', q, { users: false, hosts: false }) },
+          maxRows,
+        );
     if (rows.length > maxRows) throw new TooManyRowsError(maxRows);
     return rows.map((r) => ({
       bucketStart: r.bstart === null ? null : new Date(Number(r.bstart)),
@@ -553,7 +600,15 @@ export class UsageRepository {
     db: Database,
     q: UsageQuery,
     buckets: Buckets,
-  ): Promise<Array<{ bucketStart: Date | null; server: string | null; feature: string | null; peak: number | null; average: number | null }>> {
+  ): Promise<
+    Array<{
+      bucketStart: Date | null;
+      server: string | null;
+      feature: string | null;
+      peak: number | null;
+      average: number | null;
+    }>
+  > {
     const E = q.from;
     const L = q.to;
     const whereSer = filterSql('ser', q, { users: false, hosts: false });
@@ -577,8 +632,17 @@ export class UsageRepository {
     const time = q.groupBy.includes('TIME');
     const byServer = q.groupBy.includes('SERVER');
     const byFeature = q.groupBy.includes('FEATURE');
-    const gcols = [time ? 'bstart' : null, byServer ? 'server_id' : null, byFeature ? 'feature' : null].filter((c): c is string => c !== null);
-    const rows = await rowsOf<{ bstart: number | null; server_id: string | null; feature: string | null; peak: number | null; average: number | null; nseries: number }>(
+    const gcols = [time ? 'bstart' : null, byServer ? 'server_id' : null, byFeature ? 'feature' : null].filter(
+      (c): c is string => c !== null,
+    );
+    const rows = await rowsOf<{
+      bstart: number | null;
+      server_id: string | null;
+      feature: string | null;
+      peak: number | null;
+      average: number | null;
+      nseries: number;
+    }>(
       db,
       sql`WITH s AS (
             SELECT bstart, server_id, feature, max(peak) AS peak, sum(used_s) AS used_s, sum(known_s) AS known_s
@@ -616,12 +680,22 @@ export class UsageRepository {
   }
 
   /** Peak of the summed used of every series in a group, per group (bucket, server, feature as grouped). */
-  private async exactPeaks(db: Database, q: UsageQuery, buckets: Buckets, gcols: string[]): Promise<Map<string, number>> {
+  private async exactPeaks(
+    db: Database,
+    q: UsageQuery,
+    buckets: Buckets,
+    gcols: string[],
+  ): Promise<Map<string, number>> {
     const whereSer = filterSql('ser', q, { users: false, hosts: false });
     const g = gcols.length ? sql.raw(gcols.join(', ')) : sql.raw('1');
     // Events +used at a piece start and -used at its end; ends sort before starts at the same instant (half-open
     // pieces), so the running sum's maximum is the peak of the sum.
-    const rows = await rowsOf<{ bstart: number | null; server_id: string | null; feature: string | null; peak: number }>(
+    const rows = await rowsOf<{
+      bstart: number | null;
+      server_id: string | null;
+      feature: string | null;
+      peak: number;
+    }>(
       db,
       sql`WITH pc AS (SELECT * FROM (${this.segmentPieces(this.sampleSegments(q.from, q.to, whereSer), buckets)}) x WHERE used IS NOT NULL),
           ev AS (
@@ -637,7 +711,11 @@ export class UsageRepository {
           FROM run GROUP BY ${g}`,
     );
     const m = new Map<string, number>();
-    for (const r of rows) m.set([r.bstart === null ? '' : Number(r.bstart), r.server_id ?? '', r.feature ?? ''].join('\u0000'), Number(r.peak));
+    for (const r of rows)
+      m.set(
+        [r.bstart === null ? '' : Number(r.bstart), r.server_id ?? '', r.feature ?? ''].join('\u0000'),
+        Number(r.peak),
+      );
     return m;
   }
 
@@ -650,18 +728,35 @@ export class UsageRepository {
   }
 
   /** issued / used / peak per bucket for several series at once, or for every series ('ALL'), in one query. */
-  async history(keys: readonly SeriesKey[] | 'ALL', from: Date, to: Date, bucket: TimeBucket, timeZone: string): Promise<HistoryPoint[]> {
+  async history(
+    keys: readonly SeriesKey[] | 'ALL',
+    from: Date,
+    to: Date,
+    bucket: TimeBucket,
+    timeZone: string,
+  ): Promise<HistoryPoint[]> {
     if (keys.length === 0) return [];
     const buckets = new Buckets(UNIT[bucket], timeZone);
-    const rows = await this.reading((db) => rowsOf<{ bstart: number; server_id: string; feature: string; issued: number | null; used: number | null; peak: number | null; queued: number | null; known: number }>(
-      db,
-      sql`SELECT ${epochMs(sql`bstart`)} AS bstart, server_id, feature, max(issued)::int AS issued,
+    const rows = await this.reading((db) =>
+      rowsOf<{
+        bstart: number;
+        server_id: string;
+        feature: string;
+        issued: number | null;
+        used: number | null;
+        peak: number | null;
+        queued: number | null;
+        known: number;
+      }>(
+        db,
+        sql`SELECT ${epochMs(sql`bstart`)} AS bstart, server_id, feature, max(issued)::int AS issued,
                  (sum(used * secs) FILTER (WHERE used IS NOT NULL) / nullif(sum(secs) FILTER (WHERE used IS NOT NULL), 0))::float8 AS used,
                  max(used)::int AS peak, max(queued)::int AS queued, coalesce(sum(secs) FILTER (WHERE used IS NOT NULL), 0)::float8 AS known
           FROM (${this.segmentPieces(this.sampleSegments(from, to, this.seriesWhere(keys)), buckets)}) x
           GROUP BY bstart, server_id, feature
           ORDER BY server_id, feature, bstart`,
-    ));
+      ),
+    );
     return rows.map((r) => ({
       serverId: r.server_id,
       feature: r.feature,
@@ -675,16 +770,22 @@ export class UsageRepository {
   }
 
   /** Seconds spent at each in-use count, per series (one query). */
-  async histogram(keys: readonly SeriesKey[], from: Date, to: Date): Promise<{ bins: HistogramBin[]; issued: Map<string, number | null> }> {
+  async histogram(
+    keys: readonly SeriesKey[],
+    from: Date,
+    to: Date,
+  ): Promise<{ bins: HistogramBin[]; issued: Map<string, number | null> }> {
     if (keys.length === 0) return { bins: [], issued: new Map() };
-    const rows = await this.reading((db) => rowsOf<{ server_id: string; feature: string; used: number; secs: number; issued: number | null }>(
-      db,
-      sql`SELECT server_id, feature, used, sum(extract(epoch FROM s1 - s0))::float8 AS secs, max(issued)::int AS issued
+    const rows = await this.reading((db) =>
+      rowsOf<{ server_id: string; feature: string; used: number; secs: number; issued: number | null }>(
+        db,
+        sql`SELECT server_id, feature, used, sum(extract(epoch FROM s1 - s0))::float8 AS secs, max(issued)::int AS issued
           FROM ${this.sampleSegments(from, to, this.seriesWhere(keys))} g
           WHERE used IS NOT NULL
           GROUP BY server_id, feature, used
           ORDER BY server_id, feature, used`,
-    ));
+      ),
+    );
     const issued = new Map<string, number | null>();
     const bins: HistogramBin[] = [];
     for (const r of rows) {
@@ -699,7 +800,24 @@ export class UsageRepository {
 
   /** Raw access for tests: every session of a server, oldest first. */
   async sessions(serverId?: string): Promise<
-    Array<{ serverId: string; feature: string; version: string; username: string; hostname: string; display: string; handle: string; startKey: string; startedAt: Date; reportedStart: Date | null; observedSince: Date; count: number; firstSeen: Date; lastSeen: Date; goneAt: Date | null; endedAt: Date | null }>
+    Array<{
+      serverId: string;
+      feature: string;
+      version: string;
+      username: string;
+      hostname: string;
+      display: string;
+      handle: string;
+      startKey: string;
+      startedAt: Date;
+      reportedStart: Date | null;
+      observedSince: Date;
+      count: number;
+      firstSeen: Date;
+      lastSeen: Date;
+      goneAt: Date | null;
+      endedAt: Date | null;
+    }>
   > {
     const rows = await rowsOf<Record<string, unknown>>(
       this.db,
@@ -731,13 +849,31 @@ export class UsageRepository {
   }
 
   /** Raw access for tests: samples, oldest first. */
-  async samples(serverId?: string): Promise<Array<{ serverId: string; feature: string; at: Date; issued: number | null; used: number | null; reserved: number | null; queued: number | null }>> {
+  async samples(serverId?: string): Promise<
+    Array<{
+      serverId: string;
+      feature: string;
+      at: Date;
+      issued: number | null;
+      used: number | null;
+      reserved: number | null;
+      queued: number | null;
+    }>
+  > {
     const rows = await rowsOf<Record<string, unknown>>(
       this.db,
       sql`SELECT server_id, feature, ${epochMs(sql`at`)} AS at, issued, used, reserved, queued FROM usage_samples
           ${serverId ? sql`WHERE server_id = ${serverId}` : sql``} ORDER BY at, server_id, feature`,
     );
     const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-    return rows.map((r) => ({ serverId: String(r.server_id), feature: String(r.feature), at: new Date(Number(r.at)), issued: n(r.issued), used: n(r.used), reserved: n(r.reserved), queued: n(r.queued) }));
+    return rows.map((r) => ({
+      serverId: String(r.server_id),
+      feature: String(r.feature),
+      at: new Date(Number(r.at)),
+      issued: n(r.issued),
+      used: n(r.used),
+      reserved: n(r.reserved),
+      queued: n(r.queued),
+    }));
   }
 }

@@ -9,10 +9,7 @@ export const USERNAME_RE = /^[A-Za-z0-9._@-]{1,64}$/;
 
 export function validateUsername(username: string): void {
   if (typeof username !== 'string' || !USERNAME_RE.test(username)) {
-    throw new ValidationError(
-      'username must be 1-64 characters of letters, digits, ".", "_", "@" or "-"',
-      'username',
-    );
+    throw new ValidationError('username must be 1-64 characters of letters, digits, ".", "_", "@" or "-"', 'username');
   }
 }
 
