@@ -44,9 +44,11 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
-    languageOptions: { globals: { ...globals.node, ...globals.browser }, sourceType: 'commonjs' },
+    languageOptions: { globals: { ...globals.node }, sourceType: 'commonjs' },
     rules: {
       '@typescript-eslint/no-require-imports': 'off',
+      // scripts may name a library after a global (const WebSocket = require('ws'))
+      'no-redeclare': ['error', { builtinGlobals: false }],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
@@ -54,5 +56,7 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.mjs'], languageOptions: { sourceType: 'module' } },
+  // the portal's own browser scripts
+  { files: ['src/http/public/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
   prettier,
 );

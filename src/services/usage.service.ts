@@ -30,7 +30,7 @@ export const MAX_HISTORY_BUCKETS = 10_000;
 const DEFAULT_HISTORY_DAYS = 7;
 const DAY_MS = 86_400_000;
 const BUCKET_MS: Record<TimeBucket, number> = { HOUR: 3_600_000, DAY: DAY_MS, WEEK: 7 * DAY_MS, MONTH: 28 * DAY_MS };
-const ZONE_SHAPE = /^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/;
+const ZONE_SHAPE = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
 
 /** A bad argument; `field` names it as GraphQL spells it (REST maps it to its parameter name). */
 export class UsageInputError extends Error {

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -360,18 +361,12 @@ async function openPgliteDir(ctor: PgliteModule['PGlite'], dir: string, postgres
   }
 }
 
+/**
+ * PGlite is loaded through Node's own loader (createRequire), not through whatever module registry the caller runs
+ * in: one copy of its WebAssembly module per process, also under test runners that keep a registry per test file.
+ */
 function loadPglite(): PgliteModule {
-  if (pgliteModule) return pgliteModule;
-  if (process.env.JEST_WORKER_ID !== undefined) {
-    const nodeModule = require('node:module') as {
-      _load?: (request: string, parent: unknown, isMain: boolean) => unknown;
-    };
-    if (typeof nodeModule._load === 'function') {
-      pgliteModule = nodeModule._load(require.resolve('@electric-sql/pglite'), null, false) as PgliteModule;
-      return pgliteModule;
-    }
-  }
-  pgliteModule = require('@electric-sql/pglite') as PgliteModule;
+  if (!pgliteModule) pgliteModule = createRequire(__filename)('@electric-sql/pglite') as PgliteModule;
   return pgliteModule;
 }
 

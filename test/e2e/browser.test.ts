@@ -115,7 +115,6 @@ function assertStayedLocal(g: GuardedPage) {
 
 const haveChromium = chromiumAvailable();
 if (!haveChromium) {
-  // eslint-disable-next-line no-console
   console.warn(
     `[browser.test] ${CHROMIUM_PATH} not found: skipping the browser tests (install it: apt-get install -y chromium)`,
   );

@@ -48,7 +48,6 @@ describe('serve on a port that is already taken', () => {
     expect(exit).not.toBeNull(); // null: it hung and was killed
     expect(exit!.code).toBe(1);
     const exitMs = exit!.at - bootAt;
-    // eslint-disable-next-line no-console
     console.log(`listen failure: exited ${exitMs} ms after the admin token was printed`);
     expect(exitMs).toBeLessThan(2000);
     expect(first.stderr()).toContain(`cannot listen on 127.0.0.1:${port}: port ${port} is already in use`);

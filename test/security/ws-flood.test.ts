@@ -77,7 +77,6 @@ describe('one token flooding the WebSocket endpoint', () => {
       const sorted = [...times].sort((a, b) => a - b);
       const max = sorted[sorted.length - 1];
       const p90 = sorted[Math.floor(sorted.length * 0.9)];
-      // eslint-disable-next-line no-console
       console.log(
         `ws flood: ${times.length} /healthz probes, median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
       );
