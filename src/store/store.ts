@@ -362,11 +362,22 @@ async function openPgliteDir(ctor: PgliteModule['PGlite'], dir: string, postgres
 }
 
 /**
- * PGlite is loaded through Node's own loader (createRequire), not through whatever module registry the caller runs
- * in: one copy of its WebAssembly module per process, also under test runners that keep a registry per test file.
+ * PGlite is loaded through Node's own loader (Module._load), not through whatever module registry the caller runs
+ * in: one copy of its WebAssembly module per process, also under test runners that keep a registry per test file
+ * (jest's would also refuse PGlite's dynamic imports). Where _load is missing, plainly.
  */
 function loadPglite(): PgliteModule {
-  if (!pgliteModule) pgliteModule = createRequire(__filename)('@electric-sql/pglite') as PgliteModule;
+  if (pgliteModule) return pgliteModule;
+  const resolved = require.resolve('@electric-sql/pglite');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the loader itself, not a dependency
+  const nodeModule = require('node:module') as {
+    _load?: (request: string, parent: unknown, isMain: boolean) => unknown;
+  };
+  pgliteModule = (
+    typeof nodeModule._load === 'function'
+      ? nodeModule._load(resolved, null, false)
+      : createRequire(__filename)(resolved)
+  ) as PgliteModule;
   return pgliteModule;
 }
 
