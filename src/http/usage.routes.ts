@@ -16,6 +16,7 @@
  * license-seconds (licenses held x seconds, clipped to the window), rounded.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { stringify } from 'csv-stringify/sync';
 import { restError } from '../errors';
 import { UsageInputError, type TimeBucket, type UsageDimension, type UsageRowData } from '../services/usage.service';
 
@@ -148,6 +149,48 @@ export function usageMetric(r: UsageRowData, grouped: Set<string>): Record<strin
   };
 }
 
+const NO_USAGE: UsageRowData = {
+  bucketStart: null,
+  server: null,
+  feature: null,
+  version: null,
+  user: null,
+  host: null,
+  sessions: 0,
+  licenseSeconds: 0,
+  distinctUsers: 0,
+  firstSeen: null,
+  lastSeen: null,
+  peakInUse: null,
+  averageInUse: null,
+};
+/** The CSV columns: every field of a usage row as usageMetric writes it, in the JSON's order. */
+export const USAGE_CSV_COLUMNS = Object.keys(usageMetric(NO_USAGE, new Set()));
+
+/** ?format=csv, or an Accept header that asks for text/csv (and not JSON first). ?format=json wins over Accept. */
+function wantsCsv(req: FastifyRequest, format: string | undefined): boolean {
+  if (format !== undefined) {
+    if (format !== 'csv' && format !== 'json') throw new ParamError('format', 'must be csv or json');
+    return format === 'csv';
+  }
+  const accept = String(req.headers.accept ?? '');
+  const csv = accept.indexOf('text/csv');
+  const json = accept.indexOf('application/json');
+  return csv >= 0 && (json < 0 || csv < json);
+}
+
+/**
+ * A header row and one row per group (RFC 4180, CRLF). Cells a spreadsheet would run as a formula (user and host
+ * names come from license servers, so from anyone) start with a single quote, as OWASP advises.
+ */
+export function usageCsv(metrics: Array<Record<string, string>>): string {
+  const cell = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+  return stringify(
+    metrics.map((m) => USAGE_CSV_COLUMNS.map((c) => cell(m[c] ?? ''))),
+    { header: true, columns: USAGE_CSV_COLUMNS, record_delimiter: 'windows' },
+  );
+}
+
 function fail(req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
   if (e instanceof ParamError) return reply.code(400).send(restError('BAD_USER_INPUT', e.message, req.id));
   if (e instanceof UsageInputError) {
@@ -192,7 +235,14 @@ export function registerUsageRoutes(app: FastifyInstance): void {
           latestTime: parseUnixTime(one(q, 'latest_time'), 'latest_time') ?? null,
         },
       });
-      return reply.send({ usage_metrics: rows.map((r) => usageMetric(r, grouped)) });
+      const metrics = rows.map((r) => usageMetric(r, grouped));
+      if (wantsCsv(req, one(q, 'format'))) {
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="usage.csv"')
+          .send(usageCsv(metrics));
+      }
+      return reply.send({ usage_metrics: metrics });
     } catch (e) {
       return fail(req, reply, e);
     }

@@ -10,6 +10,7 @@ import {
   UsageDocument,
 } from '../generated/graphql';
 import { startTestApp, type TestApp } from '../helpers/app';
+import { USAGE_CSV_COLUMNS, usageCsv } from '../../src/http/usage.routes';
 import {
   at,
   ClockedSource,
@@ -287,6 +288,74 @@ describe.each(storeDrivers())('usage over HTTP on %s', (driver) => {
       await t.get(`/api/v1/license-service/usage?earliest_time=${secs(JAN4)}&latest_time=${secs(JAN6)}`)
     ).json()) as { usage_metrics: Array<Record<string, string>> };
     expect(dflt.usage_metrics.map((r) => [r.ib_license_id, r.usage_amount])).toEqual([['eda', String(7560 + 1140)]]);
+  });
+
+  test('REST usage as CSV (?format=csv or Accept: text/csv): a header row and one row per group, the same numbers as GraphQL usage', async () => {
+    const window = `earliest_time=${secs(JAN4)}&latest_time=${secs(JAN6)}`;
+    const res = await t.get(`/api/v1/license-service/usage?group_by=ProductName,UserAccountID&${window}&format=csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="usage.csv"');
+    const text = await res.text();
+    const lines = text.split('\r\n').filter(Boolean);
+    const header = lines[0].split(',');
+    expect(header).toEqual(USAGE_CSV_COLUMNS);
+    const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i], v])));
+
+    const gql = await t.gql(UsageDocument, {
+      groupBy: ['FEATURE', 'USER'],
+      filter: { earliestTime: JAN4.toISOString(), latestTime: JAN6.toISOString() },
+    });
+    expect(gql.errors).toBeUndefined();
+    const want = gql.data!.usage.map((r) => ({
+      product_name: r.feature,
+      user_account_id: r.user,
+      usage_amount: String(Math.round(r.licenseSeconds)),
+      sessions: String(r.sessions),
+      peak_in_use: r.peakInUse === null ? '' : String(r.peakInUse),
+      distinct_users: String(r.distinctUsers),
+    }));
+    expect(want.length).toBeGreaterThan(1);
+    expect(
+      rows.map((r) => ({
+        product_name: r.product_name,
+        user_account_id: r.user_account_id,
+        usage_amount: r.usage_amount,
+        sessions: r.sessions,
+        peak_in_use: r.peak_in_use,
+        distinct_users: r.distinct_users,
+      })),
+    ).toEqual(want);
+
+    // the same through the Accept header; JSON stays the default, and ?format names its rule
+    const byAccept = await t.get(
+      `/api/v1/license-service/usage?group_by=ProductName,UserAccountID&${window}`,
+      undefined,
+      {
+        accept: 'text/csv',
+      },
+    );
+    expect(await byAccept.text()).toBe(text);
+    const json = await t.get(`/api/v1/license-service/usage?group_by=ProductName,UserAccountID&${window}`);
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    const bad = await t.get(`/api/v1/license-service/usage?format=xml`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toBe(
+      'Invalid parameter format: must be csv or json',
+    );
+  });
+
+  test('REST usage CSV: a user name a spreadsheet would run as a formula is written as text', () => {
+    const csv = usageCsv([
+      {
+        ...Object.fromEntries(USAGE_CSV_COLUMNS.map((c) => [c, ''])),
+        user_account_id: '=HYPERLINK("http://x","y")',
+        host_name: 'ws,1',
+      },
+    ]);
+    const [, row] = csv.split('\r\n');
+    expect(row).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(row).toContain('"ws,1"');
   });
 
   test('REST usage: 400 naming the parameter, 404 for an unknown license, 401 without a token', async () => {
