@@ -27,6 +27,16 @@ export function isValidTimeZone(tz: string): boolean {
   return ok;
 }
 
+const ZONE_SHAPE = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+
+/**
+ * A time zone a client may name: an IANA name (Europe/Berlin, UTC) of at most 64 characters that this runtime
+ * knows. The shape check comes first, so arbitrary client text never reaches Intl or the zone cache.
+ */
+export function isIanaTimeZoneName(tz: string): boolean {
+  return tz.length <= 64 && ZONE_SHAPE.test(tz) && isValidTimeZone(tz);
+}
+
 let processZone: { env: string | undefined; zone: string } | null = null;
 
 export function processTimeZone(): string {

@@ -11,7 +11,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { ArgsType, Field, InputType } from 'type-graphql';
-import { isValidTimeZone } from '../../domain/time';
+import { isIanaTimeZoneName } from '../../domain/time';
 import { DateTimeScalar } from '../common/scalars';
 import { SERVER_ID_PATTERN } from '../feature/feature.args';
 import { TimeBucketEnum, UsageDimensionEnum } from './usage.type';
@@ -35,16 +35,13 @@ export function IsLaterThan(other: string, options?: ValidationOptions): Propert
   );
 }
 
-const ZONE_SHAPE = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
-
 /** A known IANA time zone name (Europe/Berlin, UTC). */
 export function IsIanaTimeZone(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isIanaTimeZone',
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && value.length <= 64 && ZONE_SHAPE.test(value) && isValidTimeZone(value),
+        validate: (value: unknown) => typeof value === 'string' && isIanaTimeZoneName(value),
         defaultMessage: () => '$property must be a known IANA time zone such as UTC or Europe/Berlin',
       },
     },
