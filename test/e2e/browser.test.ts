@@ -277,8 +277,19 @@ describeBrowser('in chromium with the network limited to 127.0.0.1', () => {
     const g = await guardedPage(browser!);
     try {
       const { page } = g;
+      const apiCalls: string[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && new URL(r.url()).pathname === '/graphql') apiCalls.push(r.postData() ?? '');
+      });
       await page.goto(`${t.url}/graphql`);
       await page.waitForSelector('.graphiql-container .graphiql-query-editor .CodeMirror');
+      // Opens clean: no token yet, so no schema request and no error in the result pane; running shows the hint.
+      expect(await page.textContent('#token-status')).toBe('No token');
+      await page.click('.graphiql-execute-button');
+      await page.waitForFunction(() =>
+        /No access token yet/.test(document.querySelector('.graphiql-response')?.textContent ?? ''),
+      );
+      expect(apiCalls).toEqual([]);
       await page.fill('#token', t.adminToken);
       await page.click('#token-apply');
       await page.waitForFunction(() => /Signed in as/.test(document.querySelector('#token-status').textContent));

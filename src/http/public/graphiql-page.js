@@ -78,15 +78,24 @@
     });
   }
 
+  // Without a token there is nothing to ask the server yet: no schema request (it could only fail with 401 and fill
+  // the result pane with an error before the user did anything), and running a query shows how to sign in.
+  var NO_TOKEN_HINT = 'No access token yet: paste one in the box above and press "Use token". ' +
+    'An administrator makes one with: npx licensegraph token generate --username <name>';
+  function hintFetcher() {
+    return Promise.resolve({ errors: [{ message: NO_TOKEN_HINT, extensions: { code: 'UNAUTHENTICATED' } }] });
+  }
+
   var root = null;
   function render() {
     var props = {
-      fetcher: makeFetcher(token),
+      fetcher: token ? makeFetcher(token) : hintFetcher,
       defaultQuery: DEFAULT_QUERY,
       defaultEditorToolsVisibility: false,
       isHeadersEditorEnabled: true,
       shouldPersistHeaders: false,
     };
+    if (!token) props.schema = null; // null: GraphiQL skips introspection
     root.render(window.React.createElement(window.GraphiQL, props));
   }
 
