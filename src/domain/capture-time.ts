@@ -8,7 +8,7 @@
  * server.fetchedAt. That instant is the anchor; without it, the fetch time (or `licensegraph parse --now`) is.
  */
 import type { Checkout, Issue, ParseWarning } from './snapshot';
-import { isValidTimeZone, LOOKBACK_YEARS, processTimeZone, START_SKEW_MS, zonedTimeToUtc } from './time';
+import { isValidTimeZone, LOOKBACK_YEARS, MONTHS, processTimeZone, START_SKEW_MS, zonedTimeToUtc } from './time';
 
 /** A capture time before this is not believed (a server clock reset to 1970, a forged header). */
 export const EARLIEST_CAPTURE_MS = Date.UTC(1990, 0, 1);
@@ -16,8 +16,6 @@ export const EARLIEST_CAPTURE_MS = Date.UTC(1990, 0, 1);
 export const CLOCK_SKEW_ISSUE_SECONDS = 5 * 60;
 /** Starts more than this before the capture are implausible (START_IMPLAUSIBLE): no inference ever goes that far. */
 export const PLAUSIBLE_START_WINDOW_MS = (LOOKBACK_YEARS + 1) * 366 * 24 * 3600 * 1000;
-
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 function zoneOf(tz: string | undefined): string {
   return tz && isValidTimeZone(tz) ? tz : processTimeZone();
@@ -62,7 +60,7 @@ export function rlmstatCaptureTime(text: string, tz?: string): number | null {
   let best: { recent: boolean; ms: number } | null = null;
   RLM_STATS_RE.lastIndex = 0;
   for (let m = RLM_STATS_RE.exec(head); m; m = RLM_STATS_RE.exec(head)) {
-    const month = MONTHS.indexOf(m[6].toLowerCase()) + 1;
+    const month = MONTHS[m[6].toLowerCase()] ?? 0;
     const init = wallToMs(Number(m[11]), month, Number(m[7]), Number(m[8]), Number(m[9]), Number(m[10]), tz);
     if (init === null) continue;
     const elapsed = ((Number(m[2] ?? 0) * 24 + Number(m[3])) * 60 + Number(m[4])) * 60 + Number(m[5]);

@@ -27,6 +27,22 @@ export function isValidTimeZone(tz: string): boolean {
   return ok;
 }
 
+/** Month numbers (1-12) by their lower-case English abbreviation, as license servers print them ("jan", "Jul"). */
+export const MONTHS: Readonly<Record<string, number>> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
+
 const ZONE_SHAPE = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
 
 /**

@@ -37,6 +37,7 @@ import {
   type UnparsedWhy,
 } from './debuglog-types';
 import { StringInterner } from './intern';
+import { MONTHS } from '../../domain/time';
 
 export * from './debuglog-types';
 export { eventKey, hashKey } from './debuglog-id';
@@ -47,20 +48,6 @@ const SLOT_FEATURE = 0;
 const SLOT_VENDOR = 1;
 const SLOT_TOKEN = 2;
 
-const MONTHS: Record<string, number> = {
-  jan: 1,
-  feb: 2,
-  mar: 3,
-  apr: 4,
-  may: 5,
-  jun: 6,
-  jul: 7,
-  aug: 8,
-  sep: 9,
-  oct: 10,
-  nov: 11,
-  dec: 12,
-};
 const SLASH_DATE_RE = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/;
 const BANNER_RE = /\bstarted on .*\((\d{1,2})\/(\d{1,2})\/(\d{4})\)\s*$/;
 const NAMED_DATE_RE = /^\s*(?:[A-Za-z]{3}\s+)?([A-Za-z]{3})\s+(\d{1,2})\s+(\d{4})\b/;

@@ -11,24 +11,10 @@
  *   feature15                       2018.09      2           1-jan-0      vendor2
  */
 import type { Feature, ParseOptions, ParseWarning, Pool, Snapshot } from '../../domain/snapshot';
+import { MONTHS } from '../../domain/time';
 
 // ---------------------------------------------------------------------------------------------------------
 // Dates
-
-const MONTHS: Record<string, number> = {
-  jan: 1,
-  feb: 2,
-  mar: 3,
-  apr: 4,
-  may: 5,
-  jun: 6,
-  jul: 7,
-  aug: 8,
-  sep: 9,
-  oct: 10,
-  nov: 11,
-  dec: 12,
-};
 
 /** Years after this are "never expires" sentinels in practice (01-jan-2099, 31-dec-9999). */
 const PERMANENT_AFTER_YEAR = 2090;
